@@ -1,0 +1,86 @@
+/**
+ * connect(): how a command reaches the operations. Without a daemon it builds the kernel in this
+ * process and calls the AppRouter through `createCaller`, as the workspace owner; a command that
+ * writes first takes the workspace lock. (When the daemon runs, the same calls go to it over tRPC.)
+ */
+import { appRouter, builtinModules, createCaller } from '../app.js';
+import { ownerActor } from '../kernel/actor.js';
+import { loadConfig, type LoadedConfig } from '../kernel/config.js';
+import { RaosError } from '../kernel/errors.js';
+import { Kernel } from '../kernel/kernel.js';
+import { createStderrLogger, type Logger } from '../kernel/logger.js';
+import { findWorkspace, type WorkspaceSource } from '../kernel/workspace.js';
+
+export type Client = ReturnType<typeof createCaller>;
+
+export interface WorkspaceOptions {
+  /** `--workspace DIR`. */
+  workspace?: string;
+  /** `-c key=value` flags. */
+  overrides?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface ResolvedWorkspace extends LoadedConfig {
+  root: string;
+  source: WorkspaceSource;
+}
+
+export function resolveWorkspace(options: WorkspaceOptions): ResolvedWorkspace {
+  const env = options.env ?? process.env;
+  const { root, source } = findWorkspace({ flag: options.workspace, env, cwd: options.cwd });
+  return { root, source, ...loadConfig({ root, env, overrides: options.overrides }) };
+}
+
+export interface ConnectOptions extends WorkspaceOptions {
+  /** `read` opens databases read-only; `write` takes the workspace lock. */
+  access: 'read' | 'write';
+  /** Shown to other processes that wait for our lock, e.g. `raos memory set`. */
+  purpose: string;
+  log?: Logger;
+}
+
+export interface Connection {
+  client: Client;
+  kernel: Kernel;
+  workspace: ResolvedWorkspace;
+  close(): Promise<void>;
+}
+
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  const workspace = resolveWorkspace(options);
+  const log = options.log ?? createStderrLogger(workspace.config.log.level);
+  const kernel = await Kernel.create({
+    root: workspace.root,
+    config: workspace.config,
+    log,
+    builtins: builtinModules,
+    access: options.access,
+    purpose: options.purpose,
+    onLockWait: (holder) => {
+      if (process.stderr.isTTY) {
+        process.stderr.write(`waiting for the workspace lock held by ${holder ? `pid ${holder.pid} (${holder.purpose})` : 'another process'}…\n`);
+      }
+    },
+  });
+  const client = createCaller({ kernel, actor: ownerActor('cli') });
+  return { client, kernel, workspace, close: () => kernel.close() };
+}
+
+/** Parses repeated `-c key=value` flags. */
+export function parseOverrides(values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) {
+      throw new RaosError('INVALID_INPUT', `--config: expected KEY=VALUE, got '${item}'`, {
+        hint: 'For example: -c storage.lockTimeoutMs=500',
+      });
+    }
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+export { appRouter };

@@ -1,0 +1,223 @@
+/**
+ * The Memory module's operations: a namespaced, scoped key-value store with JSON values and expiry.
+ * Transport-free: the CLI, tRPC, REST and WebSocket doors all call these with validated input.
+ *
+ * Expired entries are invisible to reads at once and are deleted by the next write transaction
+ * (with the writer's clock passed in as a parameter, so journal replay deletes exactly the same rows).
+ */
+import type { Transaction } from 'kysely';
+import type { Actor } from '../../kernel/actor.js';
+import { conflict, invalidInput, notFound } from '../../kernel/errors.js';
+import type { EventBus } from '../../kernel/events.js';
+import type { Store } from '../../kernel/storage/store.js';
+import type { MemoryTables } from './migrations.js';
+import {
+  deleteInput,
+  getInput,
+  listInput,
+  setInput,
+  type DeleteInput,
+  type GetInput,
+  type ListInput,
+  type MemoryEntry,
+  type SetInput,
+} from './schema.js';
+
+export interface MemoryLimits {
+  maxKeyLength: number;
+  maxValueBytes: number;
+  /** Applied when set() gets no ttl. */
+  defaultTtlMs?: number;
+}
+
+type Row = MemoryTables['entries'];
+
+function toEntry(row: Row): MemoryEntry {
+  return {
+    key: row.key,
+    namespace: row.namespace,
+    scope: row.scope,
+    value: JSON.parse(row.value),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
+  };
+}
+
+/** Turns a glob into a RegExp over the whole key. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') out += '.*';
+    else if (c === '?') out += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end === -1) throw invalidInput(`pattern: unclosed '[' in '${glob}'`);
+      const set = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+      out += set.startsWith('!') ? `[^${set.slice(1)}]` : `[${set}]`;
+      i = end;
+    } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`, 's');
+}
+
+/** The literal start of a glob, used to narrow the query before matching. */
+function globPrefix(glob: string): string {
+  const i = glob.search(/[*?[]/);
+  return i === -1 ? glob : glob.slice(0, i);
+}
+
+export class MemoryService {
+  readonly #store: Store<MemoryTables>;
+  readonly #bus: EventBus;
+  readonly #now: () => number;
+  readonly #limits: MemoryLimits;
+
+  constructor(options: { store: Store<MemoryTables>; bus: EventBus; now: () => number; limits: MemoryLimits }) {
+    this.#store = options.store;
+    this.#bus = options.bus;
+    this.#now = options.now;
+    this.#limits = options.limits;
+  }
+
+  #checkKey(key: string): void {
+    if (key.length > this.#limits.maxKeyLength) {
+      throw invalidInput(`key: must be at most ${this.#limits.maxKeyLength} characters (got ${key.length})`, {
+        hint: 'Use a shorter key, or raise memory.maxKeyLength in raos.json.',
+      });
+    }
+  }
+
+  async get(_actor: Actor, raw: GetInput): Promise<MemoryEntry> {
+    const input = getInput.parse(raw);
+    this.#checkKey(input.key);
+    const row = await this.#store.db
+      .selectFrom('entries')
+      .selectAll()
+      .where('scope', '=', input.scope)
+      .where('namespace', '=', input.namespace)
+      .where('key', '=', input.key)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.#now())]))
+      .executeTakeFirst();
+    if (!row) {
+      throw notFound(`no key '${input.key}' in namespace '${input.namespace}' (scope ${input.scope})`, {
+        hint: 'List what exists with `raos memory list`.',
+        details: { key: input.key, namespace: input.namespace, scope: input.scope },
+      });
+    }
+    return toEntry(row);
+  }
+
+  async set(_actor: Actor, raw: SetInput): Promise<MemoryEntry & { created: boolean }> {
+    const input = setInput.parse(raw);
+    this.#checkKey(input.key);
+    const value = JSON.stringify(input.value);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > this.#limits.maxValueBytes) {
+      throw invalidInput(`value: is ${bytes} bytes as JSON; the limit is ${this.#limits.maxValueBytes}`, {
+        hint: 'Store a smaller value, or raise memory.maxValueBytes in raos.json.',
+      });
+    }
+    const now = this.#now();
+    const iso = new Date(now).toISOString();
+    const ttl = input.ttlMs ?? this.#limits.defaultTtlMs;
+    const expiresAt = ttl === undefined ? null : now + ttl;
+    const result = await this.#store.write(async (trx) => {
+      await purgeExpired(trx, now);
+      const existing = await trx
+        .selectFrom('entries')
+        .select(['created_at'])
+        .where('scope', '=', input.scope)
+        .where('namespace', '=', input.namespace)
+        .where('key', '=', input.key)
+        .executeTakeFirst();
+      if (existing && input.ifAbsent) {
+        throw conflict(`key '${input.key}' already exists in namespace '${input.namespace}'`, {
+          hint: 'Drop --if-absent to overwrite it.',
+        });
+      }
+      const row: Row = {
+        scope: input.scope,
+        namespace: input.namespace,
+        key: input.key,
+        value,
+        created_at: existing?.created_at ?? iso,
+        updated_at: iso,
+        expires_at: expiresAt,
+      };
+      await trx
+        .insertInto('entries')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['scope', 'namespace', 'key']).doUpdateSet({ value, updated_at: iso, expires_at: expiresAt }),
+        )
+        .execute();
+      return { ...toEntry(row), created: !existing };
+    });
+    this.#bus.publish(
+      'memory:set',
+      { key: result.key, namespace: result.namespace, scope: result.scope, expiresAt: result.expiresAt, created: result.created },
+      now,
+    );
+    return result;
+  }
+
+  async delete(_actor: Actor, raw: DeleteInput): Promise<{ key: string; namespace: string; scope: string; deleted: boolean }> {
+    const input = deleteInput.parse(raw);
+    this.#checkKey(input.key);
+    const now = this.#now();
+    const deleted = await this.#store.write(async (trx) => {
+      await purgeExpired(trx, now);
+      const res = await trx
+        .deleteFrom('entries')
+        .where('scope', '=', input.scope)
+        .where('namespace', '=', input.namespace)
+        .where('key', '=', input.key)
+        .executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    });
+    const address = { key: input.key, namespace: input.namespace, scope: input.scope };
+    if (!deleted && !input.force) {
+      throw notFound(`no key '${input.key}' in namespace '${input.namespace}' (scope ${input.scope})`, {
+        hint: 'Pass --force to succeed when the key is already gone.',
+        details: address,
+      });
+    }
+    if (deleted) this.#bus.publish('memory:delete', address, now);
+    return { ...address, deleted };
+  }
+
+  async list(_actor: Actor, raw: ListInput): Promise<{ items: MemoryEntry[]; truncated: boolean }> {
+    const input = listInput.parse(raw);
+    const matcher = input.pattern !== undefined ? globToRegExp(input.pattern) : null;
+    const prefix = input.prefix ?? (input.pattern !== undefined ? globPrefix(input.pattern) : '');
+    let query = this.#store.db
+      .selectFrom('entries')
+      .selectAll()
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.#now())]))
+      .orderBy('scope')
+      .orderBy('namespace')
+      .orderBy('key');
+    if (input.namespace !== undefined) query = query.where('namespace', '=', input.namespace);
+    if (input.scope !== undefined) query = query.where('scope', '=', input.scope);
+    // A range instead of LIKE: exact, case-sensitive, index-friendly on both SQLite and PostgreSQL.
+    if (prefix) query = query.where('key', '>=', prefix).where('key', '<', prefix + '\u{10ffff}');
+    if (!matcher) query = query.limit(input.limit + 1);
+    const items: MemoryEntry[] = [];
+    let truncated = false;
+    for (const row of await query.execute()) {
+      if (matcher && !matcher.test(row.key)) continue;
+      if (items.length === input.limit) {
+        truncated = true;
+        break;
+      }
+      items.push(toEntry(row));
+    }
+    return { items, truncated };
+  }
+}
+
+async function purgeExpired(trx: Transaction<MemoryTables>, now: number): Promise<void> {
+  await trx.deleteFrom('entries').where('expires_at', '<=', now).execute();
+}
