@@ -17,6 +17,7 @@ const entry: Record<string, string> = {
   'storage-worker': 'src/kernel/storage/checkpoint-worker.ts',
   'hooks/command-not-found': 'src/hooks/command-not-found.ts',
   'cli/fatal': 'src/cli/fatal.ts',
+  'cli/prewarm': 'src/cli/prewarm.ts',
 };
 for (const file of walk('src/commands')) entry[relative('src', file).replace(/\.ts$/, '')] = file;
 

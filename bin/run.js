@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-import { flush, run } from '@oclif/core';
+const argv = process.argv.slice(2);
+// Compile sql.js in the background while the CLI loads (see src/cli/prewarm.ts).
+import('../dist/cli/prewarm.js').then((m) => m.prewarm(argv), () => {});
+const { flush, run } = await import('@oclif/core');
 
 try {
-  await run(process.argv.slice(2), import.meta.url);
+  await run(argv, import.meta.url);
   await flush();
 } catch (err) {
   const { handleFatal } = await import('../dist/cli/fatal.js');
-  handleFatal(err, process.argv.slice(2));
+  handleFatal(err, argv);
 }

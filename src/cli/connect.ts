@@ -3,6 +3,7 @@
  * process and calls the AppRouter through `createCaller`, as the workspace owner; a command that
  * writes first takes the workspace lock. (When the daemon runs, the same calls go to it over tRPC.)
  */
+import * as z from 'zod';
 import { appRouter, builtinModules, createCaller } from '../app.js';
 import { ownerActor } from '../kernel/actor.js';
 import { loadConfig, type LoadedConfig } from '../kernel/config.js';
@@ -28,6 +29,9 @@ export interface ResolvedWorkspace extends LoadedConfig {
 }
 
 export function resolveWorkspace(options: WorkspaceOptions): ResolvedWorkspace {
+  // A one-shot command parses each schema once or twice: compiling zod's fast paths (new Function)
+  // costs more than it saves. Long-running hosts keep the default.
+  z.config({ jitless: true });
   const env = options.env ?? process.env;
   const { root, source } = findWorkspace({ flag: options.workspace, env, cwd: options.cwd });
   return { root, source, ...loadConfig({ root, env, overrides: options.overrides }) };

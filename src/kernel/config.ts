@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RaosError, formatIssues } from './errors.js';
 import { CONFIG_FILE, writeFileAtomic } from './workspace.js';
 

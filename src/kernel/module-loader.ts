@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from './errors.js';
 import type { ModuleDefinition } from './module.js';
 

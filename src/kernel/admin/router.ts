@@ -1,5 +1,5 @@
 /** Kernel-level procedures: modules and databases. Module routers live with their modules. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { procedure, router } from '../trpc.js';
 import { dbBackup, dbCheck, dbCheckpoint, dbStatus } from './db.js';
 import { callModule, moduleInfo, moduleList, reloadModule } from './modules.js';

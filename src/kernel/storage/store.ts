@@ -57,6 +57,8 @@ export interface OpenStoreOptions {
   background?: boolean;
   /** The built worker script (dist/storage-worker.js); without it background checkpoints run inline. */
   workerScript?: string;
+  /** The process lives on (a daemon, a benchmark): let V8 optimise sql.js. Default: `background`. */
+  longRunning?: boolean;
   /** Clock for torn-tail file names; tests pin it. */
   now?: () => number;
 }
@@ -111,7 +113,7 @@ export class Store<DB = any> {
   }
 
   static async open<DB = any>(options: OpenStoreOptions): Promise<Store<DB>> {
-    const SQL = await loadSqlJs();
+    const SQL = await loadSqlJs(options.longRunning ?? options.background ?? false);
     const { path, mode } = options;
     let sqlDb: Database;
     if (path && existsSync(path)) {

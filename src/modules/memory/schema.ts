@@ -2,7 +2,7 @@
  * Inputs of the Memory module's operations. The same schemas validate the CLI, tRPC, REST and
  * WebSocket doors, so every door refuses the same inputs with the same messages.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_NAMESPACE = 'default';
 export const GLOBAL_SCOPE = 'global';
