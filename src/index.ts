@@ -11,3 +11,8 @@ export type { ErrorCode } from './kernel/errors.js';
 export { Kernel } from './kernel/kernel.js';
 export { Store } from './kernel/storage/store.js';
 export type { RaosEvent } from './kernel/events.js';
+export { loadConfig } from './kernel/config.js';
+export type { RaosConfig } from './kernel/config.js';
+export { acquireLock } from './kernel/storage/lock.js';
+/** Kysely's raw SQL tag, for migrations and queries that the builder does not cover. */
+export { sql } from 'kysely';

@@ -101,10 +101,8 @@ export function toRaosError(err: unknown): RaosError {
   if (err && typeof err === 'object') {
     const e = err as { cause?: unknown; code?: unknown; message?: string; name?: string };
     if (e.name === 'TRPCError' || e.name === 'TRPCClientError') {
-      if (e.cause !== undefined && e.cause !== err) {
-        const inner = toRaosError(e.cause);
-        if (inner.code !== 'INTERNAL' || !(e.cause instanceof Error && e.cause.name === 'Error')) return inner;
-      }
+      // In process the cause is the RaosError (or ZodError) itself; over the wire, data.raos carries it.
+      if (e.cause !== undefined && e.cause !== err) return toRaosError(e.cause);
       const data = (err as { data?: { raos?: { code?: unknown; hint?: string; details?: Record<string, unknown> } } })
         .data;
       if (data?.raos && isErrorCode(data.raos.code)) {
@@ -120,4 +118,15 @@ export function toRaosError(err: unknown): RaosError {
   }
   const message = err instanceof Error ? err.message : String(err);
   return new RaosError('INTERNAL', message || 'unexpected error', { cause: err });
+}
+
+interface ParseableSchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ZodLikeIssue[] } };
+}
+
+/** Validates `value` with a zod schema; failures become INVALID_INPUT naming every field that failed. */
+export function parseInput<T>(schema: ParseableSchema<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new RaosError('INVALID_INPUT', formatIssues(result.error.issues));
 }

@@ -8,13 +8,13 @@ import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fsyncDir, readSegment } from './journal.js';
 import { loadSqlJs } from './sqljs.js';
-import { applyRecord, META_TABLE, writeFileDurably } from './store.js';
+import { applyRecord, createSystemTables, META_TABLE, writeFileDurably } from './store.js';
 
 export async function checkpointFromDisk(dbPath: string, segments: string[]): Promise<number> {
   const SQL = await loadSqlJs();
   const db = existsSync(dbPath) ? new SQL.Database(readFileSync(dbPath)) : new SQL.Database();
   try {
-    db.exec(`create table if not exists ${META_TABLE} (key text primary key, value text not null)`);
+    createSystemTables(db);
     const res = db.exec(`select value from ${META_TABLE} where key = 'checkpoint_lsn'`);
     let lsn = res.length ? Number(res[0].values[0][0]) : 0;
     for (const segment of segments) {

@@ -125,8 +125,15 @@ export async function acquireLock(options: AcquireLockOptions): Promise<Workspac
         async release() {
           if (released) return;
           released = true;
-          if (server) await new Promise<void>((r) => server!.close(() => r()));
-          else {
+          if (server) {
+            // Say nobody holds it before letting go, so the note is never wrong while we still hold it.
+            try {
+              if (readLockHolder(options.dir)?.pid === process.pid) unlinkSync(infoPath);
+            } catch {
+              /* already gone */
+            }
+            await new Promise<void>((r) => server!.close(() => r()));
+          } else {
             const current = readLockHolder(options.dir);
             if (current?.pid === process.pid) unlinkSync(infoPath);
           }

@@ -76,6 +76,8 @@ export interface StoreStatus {
   syncs: number;
   checkpoints: number;
   checkpointRunning: boolean;
+  /** Why the last background checkpoint failed, if it did (the journal still holds every write). */
+  lastCheckpointError: string | null;
 }
 
 export class Store<DB = any> {
@@ -94,6 +96,7 @@ export class Store<DB = any> {
   #closed = false;
   #checkpointing: Promise<void> | null = null;
   #checkpoints = 0;
+  #lastCheckpointError: string | null = null;
   #migrations: { applied: string[]; pending: string[] } = { applied: [], pending: [] };
 
   private constructor(options: OpenStoreOptions, sqlDb: Database, lsn: number, checkpointLsn: number) {
@@ -134,8 +137,7 @@ export class Store<DB = any> {
     const engine = new SqljsEngine(sqlDb);
     let checkpointLsn: number;
     try {
-      // Not journaled: every open makes it the same way, on the file and on an empty database alike.
-      engine.exec(`create table if not exists ${META_TABLE} (key text primary key, value text not null)`);
+      createSystemTables(sqlDb);
       const row = engine.run(`select value from ${META_TABLE} where key = 'checkpoint_lsn'`, []).rows[0];
       checkpointLsn = row ? Number(row.value) : 0;
     } catch (err) {
@@ -210,12 +212,6 @@ export class Store<DB = any> {
   async #migrate(migrations: Migration[]): Promise<void> {
     this.#ephemeral = this.mode === 'read';
     try {
-      await this.db.schema
-        .createTable(MIGRATIONS_TABLE)
-        .ifNotExists()
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('applied_at', 'text', (c) => c.notNull())
-        .execute();
       const done = new Set(
         (await (this.db as Kysely<any>).selectFrom(MIGRATIONS_TABLE).select('id').execute()).map((r) => r.id as string),
       );
@@ -244,7 +240,13 @@ export class Store<DB = any> {
     const writer = this.#writerReady;
     if (!writer || writer.bytes < (this.#options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES)) return;
     this.#checkpointing = this.#backgroundCheckpoint()
-      .catch((err) => this.#log.error('background checkpoint failed; the journal keeps every write', { error: String(err) }))
+      .then(() => {
+        this.#lastCheckpointError = null;
+      })
+      .catch((err) => {
+        this.#lastCheckpointError = err instanceof Error ? err.message : String(err);
+        this.#log.error('background checkpoint failed; the journal keeps every write', { error: this.#lastCheckpointError });
+      })
       .finally(() => {
         this.#checkpointing = null;
       });
@@ -324,6 +326,7 @@ export class Store<DB = any> {
       syncs: this.#writerReady?.syncs ?? 0,
       checkpoints: this.#checkpoints,
       checkpointRunning: this.#checkpointing !== null,
+      lastCheckpointError: this.#lastCheckpointError,
     };
   }
 
@@ -366,6 +369,15 @@ export class Store<DB = any> {
 }
 
 export const DEFAULT_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * raos's own tables. Not journaled: every open (and the checkpoint worker) makes them the same way,
+ * on the file and on an empty database alike, before any record is replayed.
+ */
+export function createSystemTables(db: Database): void {
+  db.exec(`create table if not exists ${META_TABLE} (key text primary key, value text not null)`);
+  db.exec(`create table if not exists ${MIGRATIONS_TABLE} (id text primary key, applied_at text not null)`);
+}
 
 function corrupt(path: string, reason: string): RaosError {
   return new RaosError('STORAGE_CORRUPT', `database file ${path} is damaged: ${reason}`, {

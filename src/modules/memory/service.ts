@@ -7,7 +7,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Actor } from '../../kernel/actor.js';
-import { conflict, invalidInput, notFound } from '../../kernel/errors.js';
+import { conflict, invalidInput, notFound, parseInput } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
 import type { Store } from '../../kernel/storage/store.js';
 import type { MemoryTables } from './migrations.js';
@@ -90,7 +90,7 @@ export class MemoryService {
   }
 
   async get(_actor: Actor, raw: GetInput): Promise<MemoryEntry> {
-    const input = getInput.parse(raw);
+    const input = parseInput(getInput, raw);
     this.#checkKey(input.key);
     const row = await this.#store.db
       .selectFrom('entries')
@@ -110,7 +110,7 @@ export class MemoryService {
   }
 
   async set(_actor: Actor, raw: SetInput): Promise<MemoryEntry & { created: boolean }> {
-    const input = setInput.parse(raw);
+    const input = parseInput(setInput, raw);
     this.#checkKey(input.key);
     const value = JSON.stringify(input.value);
     const bytes = Buffer.byteLength(value, 'utf8');
@@ -164,7 +164,7 @@ export class MemoryService {
   }
 
   async delete(_actor: Actor, raw: DeleteInput): Promise<{ key: string; namespace: string; scope: string; deleted: boolean }> {
-    const input = deleteInput.parse(raw);
+    const input = parseInput(deleteInput, raw);
     this.#checkKey(input.key);
     const now = this.#now();
     const deleted = await this.#store.write(async (trx) => {
@@ -189,7 +189,7 @@ export class MemoryService {
   }
 
   async list(_actor: Actor, raw: ListInput): Promise<{ items: MemoryEntry[]; truncated: boolean }> {
-    const input = listInput.parse(raw);
+    const input = parseInput(listInput, raw);
     const matcher = input.pattern !== undefined ? globToRegExp(input.pattern) : null;
     const prefix = input.prefix ?? (input.pattern !== undefined ? globPrefix(input.pattern) : '');
     let query = this.#store.db

@@ -186,6 +186,7 @@ describe('Store', () => {
       await store.write((trx) => trx.insertInto('items').values({ id: `k${i}`, n: i, blob: big }).execute());
     }
     await store.close({ checkpoint: 'never' });
+    expect(store.status().lastCheckpointError).toBeNull();
     expect(store.status().checkpoints).toBeGreaterThan(0);
     expect(existsSync(path)).toBe(true);
     const again = await openStore(path, 'read');

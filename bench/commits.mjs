@@ -1,0 +1,372 @@
+// Durable commits of the journaled Store (dist/index.js), against the NAIVE design measured in the same
+// run: per commit, export the whole sql.js database and write it durably (temp file, fsync, rename,
+// fsync the folder).
+//
+//   node bench/commits.mjs                     both parts (after `npm run build`)
+//   node bench/commits.mjs --only=throughput   a. commits/s with 64 concurrent writers
+//   node bench/commits.mjs --only=size         b. per-commit cost at ~1 MB and ~500 MB
+//   RAOS_BENCH_BIG_MB=50 node bench/commits.mjs --only=size    a quick run
+//
+// Everything lives in temp folders that are removed at exit.
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import {
+  fmt,
+  heading,
+  machine,
+  main,
+  mean,
+  median,
+  now,
+  range,
+  report,
+  ROOT,
+  rssMiB,
+  tempDir,
+  verdict,
+  writeFileDurablySync,
+} from './lib.mjs';
+
+const DIST = join(ROOT, 'dist', 'index.js');
+const WORKER = join(ROOT, 'dist', 'storage-worker.js');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+
+// a. throughput
+const WRITERS = Number(process.env.RAOS_BENCH_WRITERS ?? 64);
+const ROUNDS_A = 5;
+const PHASE_MS = Number(process.env.RAOS_BENCH_PHASE_MS ?? 600); // ×5 rounds ≈ 3 s of writing
+const NAIVE_A = 20; // naive commits per round
+const KEYS_PER_WRITER = 500;
+const THROUGHPUT_TARGET = 5000;
+
+// b. per-commit cost vs size
+const SMALL_MB = 1;
+const BIG_MB = Number(process.env.RAOS_BENCH_BIG_MB ?? 500);
+const ROUNDS_B = 5;
+const COMMITS_B = Number(process.env.RAOS_BENCH_COMMITS ?? 2000); // per size, over all rounds
+const WARMUP_B = 200;
+const NAIVE_SMALL_B = 10; // naive commits per round at 1 MB
+const NAIVE_BIG_B = 1; // naive commits per round at the big size (≈1 s each at 500 MB)
+const SIZE_RATIO_TARGET = 1.5;
+
+const BLOB_BYTES = 3900; // one row ≈ one 4 KiB page
+
+const kvMigration = {
+  id: '001-kv',
+  up: async (db) => {
+    await db.schema
+      .createTable('kv')
+      .addColumn('k', 'text', (c) => c.primaryKey())
+      .addColumn('v', 'text')
+      .execute();
+  },
+};
+const bigMigration = {
+  id: '002-big',
+  up: async (db) => {
+    await db.schema
+      .createTable('big')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('b', 'blob')
+      .execute();
+  },
+};
+
+/**
+ * A raw SQL statement as a Kysely CompiledQuery. The package does not re-export Kysely's `sql` tag or
+ * `CompiledQuery`, but the transaction's public `executeQuery` accepts this plain object, and the
+ * driver journals a RawNode that is not a SELECT like any other write.
+ */
+function raw(sqlText) {
+  return {
+    sql: sqlText,
+    parameters: [],
+    query: { kind: 'RawNode', sqlFragments: [sqlText], parameters: [] },
+    queryId: { queryId: 'bench-raw' },
+  };
+}
+
+function upsert(trx, k, v) {
+  return trx
+    .insertInto('kv')
+    .values({ k, v })
+    .onConflict((oc) => oc.column('k').doUpdateSet({ v }))
+    .execute();
+}
+
+const UPSERT_SQL = 'insert into kv (k, v) values (?, ?) on conflict (k) do update set v = excluded.v';
+
+let SQL;
+async function sqljs() {
+  if (!SQL) {
+    const require = createRequire(import.meta.url);
+    const initSqlJs = require('sql.js');
+    SQL = await initSqlJs({ wasmBinary: readFileSync(require.resolve('sql.js/dist/sql-wasm.wasm')) });
+  }
+  return SQL;
+}
+
+/** The naive design: a sql.js database persisted by rewriting the whole file per commit. */
+class NaiveDb {
+  constructor(SQLs, path, image) {
+    this.path = path;
+    this.db = new SQLs.Database(image);
+  }
+  commit(k, v) {
+    this.db.run(UPSERT_SQL, [k, v]);
+    writeFileDurablySync(this.path, this.db.export());
+  }
+  close() {
+    this.db.close();
+  }
+}
+
+function value(i) {
+  return `v${i}-${'x'.repeat(24)}`;
+}
+
+async function openStore(Store, path, migrations, extra = {}) {
+  return Store.open({
+    name: 'bench',
+    path,
+    mode: 'write',
+    migrations,
+    background: true,
+    longRunning: true,
+    workerScript: WORKER,
+    ...extra,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// a. Throughput with concurrent writers
+// ---------------------------------------------------------------------------------------------------
+async function throughput(Store) {
+  heading(`a. durable commits/s, ${WRITERS} concurrent writers (Store) vs naive export+fsync+rename per commit`);
+  const dir = tempDir('raos-bench-tput-');
+  const store = await openStore(Store, join(dir, 'kv.db'), [kvMigration]);
+  const SQLs = await sqljs();
+  let serial = 0;
+
+  async function storePhase(ms) {
+    const syncs0 = store.status().syncs;
+    const t0 = now();
+    const deadline = t0 + ms;
+    let commits = 0;
+    const writer = async (w) => {
+      let n = 0;
+      while (now() < deadline) {
+        const i = serial++;
+        await store.write((trx) => upsert(trx, `w${w}:${n++ % KEYS_PER_WRITER}`, value(i)));
+        commits++;
+      }
+    };
+    await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+    const elapsed = now() - t0;
+    return { commits, elapsed, syncs: store.status().syncs - syncs0, perSec: (commits / elapsed) * 1000 };
+  }
+
+  async function naivePhase(count) {
+    const image = await store.exportImage();
+    const naive = new NaiveDb(SQLs, join(dir, 'naive.db'), image);
+    try {
+      const t0 = now();
+      for (let i = 0; i < count; i++) naive.commit(`naive:${i % KEYS_PER_WRITER}`, value(serial++));
+      const elapsed = now() - t0;
+      return { commits: count, elapsed, perSec: (count / elapsed) * 1000, bytes: image.length };
+    } finally {
+      naive.close();
+    }
+  }
+
+  // Warm-up (not counted): let V8 optimise both paths.
+  await storePhase(300);
+  await naivePhase(3);
+
+  const storeRuns = [];
+  const naiveRuns = [];
+  for (let r = 0; r < ROUNDS_A; r++) {
+    const s = await storePhase(PHASE_MS);
+    const n = await naivePhase(NAIVE_A);
+    storeRuns.push(s);
+    naiveRuns.push(n);
+    console.log(
+      `round ${r + 1}: Store ${fmt(s.perSec, 0)} commits/s (${s.commits} commits, ${s.syncs} fsyncs, ${fmt(s.commits / s.syncs, 1)} commits/fsync)` +
+        ` | naive ${fmt(n.perSec, 0)} commits/s (${n.commits} commits at ${fmt(n.bytes / 2 ** 20, 2)} MiB)`,
+    );
+  }
+  const st = store.status();
+  await store.close();
+
+  const storeRate = median(storeRuns.map((s) => s.perSec));
+  const naiveRate = median(naiveRuns.map((n) => n.perSec));
+  const totalCommits = storeRuns.reduce((a, s) => a + s.commits, 0);
+  const totalSyncs = storeRuns.reduce((a, s) => a + s.syncs, 0);
+  const perSync = totalCommits / totalSyncs;
+  const [lo, hi] = range(storeRuns.map((s) => s.perSec));
+  const dbMiB = naiveRuns.at(-1).bytes / 2 ** 20;
+  const pass = verdict(storeRate, THROUGHPUT_TARGET, 'atLeast');
+  console.log(
+    `Store: median ${fmt(storeRate, 0)} commits/s (rounds ${fmt(lo, 0)}-${fmt(hi, 0)}), ${totalCommits} commits in ${totalSyncs} fsyncs = ${fmt(perSync, 1)} commits/fsync;` +
+      ` database ${fmt(dbMiB, 2)} MiB; background checkpoints: ${st.checkpoints}`,
+  );
+  console.log(`naive: median ${fmt(naiveRate, 0)} commits/s (${fmt(1000 / naiveRate, 2)} ms/commit) at the same size`);
+  console.log(`ratio Store/naive ${fmt(storeRate / naiveRate, 1)}×; target ≥ ${THROUGHPUT_TARGET} commits/s → ${pass}`);
+  report({
+    figure: `durable commits/s, ${WRITERS} writers (${fmt(perSync, 1)} commits/fsync)`,
+    value: `${fmt(storeRate, 0)}/s`,
+    baseline: `${fmt(naiveRate, 0)}/s (naive, ${fmt(dbMiB, 1)} MiB)`,
+    ratio: storeRate / naiveRate,
+    target: `≥ ${THROUGHPUT_TARGET}/s`,
+    pass,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// b. Per-commit cost against database size
+// ---------------------------------------------------------------------------------------------------
+
+/** Makes a database file of about `mb` MiB through the Store (raw SQL in write transactions), checkpointed. */
+async function buildDatabase(Store, path, mb) {
+  const t0 = now();
+  const store = await openStore(Store, path, [kvMigration, bigMigration], { background: false });
+  const rows = Math.max(1, Math.round((mb * 2 ** 20) / 4096));
+  const batch = 16384; // ≈ 64 MiB per transaction
+  for (let first = 1; first <= rows; first += batch) {
+    const last = Math.min(rows, first + batch - 1);
+    await store.write((trx) =>
+      trx.executeQuery(
+        raw(
+          `with recursive seq(n) as (select ${first} union all select n + 1 from seq where n < ${last}) ` +
+            `insert into big (id, b) select n, zeroblob(${BLOB_BYTES}) from seq`,
+        ),
+      ),
+    );
+  }
+  // Seed the keys the measured upserts will update.
+  await store.write(async (trx) => {
+    for (let i = 0; i < 1000; i++) await upsert(trx, `key:${i}`, value(i));
+  });
+  await store.checkpoint();
+  await store.close({ checkpoint: 'never' });
+  const bytes = statSync(path).size;
+  console.log(`built ${path.split('/').pop()}: ${fmt(bytes / 2 ** 20, 1)} MiB in ${fmt((now() - t0) / 1000, 1)} s (rss ${fmt(rssMiB(), 0)} MiB)`);
+  return bytes;
+}
+
+async function perCommitVsSize(Store) {
+  heading(`b. per-commit cost, single sequential writer, ${SMALL_MB} MiB vs ${BIG_MB} MiB database (Store vs naive)`);
+  const SQLs = await sqljs();
+  const sizes = [
+    { label: `${SMALL_MB} MiB`, mb: SMALL_MB, naivePerRound: NAIVE_SMALL_B },
+    { label: `${BIG_MB} MiB`, mb: BIG_MB, naivePerRound: NAIVE_BIG_B },
+  ];
+  for (const s of sizes) {
+    s.dir = tempDir(`raos-bench-size${s.mb}-`);
+    s.path = join(s.dir, 'big.db');
+    s.bytes = await buildDatabase(Store, s.path, s.mb);
+    globalThis.gc?.();
+  }
+  // Reopen as a long-running host would, and load the naive copies.
+  for (const s of sizes) {
+    const t0 = now();
+    s.store = await openStore(Store, s.path, [kvMigration, bigMigration]);
+    s.openMs = now() - t0;
+    const naivePath = join(s.dir, 'naive.db');
+    copyFileSync(s.path, naivePath);
+    s.naive = new NaiveDb(SQLs, naivePath, readFileSync(naivePath));
+    s.storeMs = [];
+    s.naiveMs = [];
+    s.n = 0;
+    console.log(`reopened ${s.label}: Store.open ${fmt(s.openMs, 0)} ms (rss ${fmt(rssMiB(), 0)} MiB)`);
+  }
+
+  async function storeCommits(s, count) {
+    const t0 = now();
+    for (let i = 0; i < count; i++) {
+      const n = s.n++;
+      await s.store.write((trx) => upsert(trx, `key:${n % 1000}`, value(n)));
+    }
+    return (now() - t0) / count;
+  }
+  function naiveCommits(s, count) {
+    const t0 = now();
+    for (let i = 0; i < count; i++) s.naive.commit(`key:${i % 1000}`, value(i));
+    return (now() - t0) / count;
+  }
+
+  // Warm-up (not counted).
+  for (const s of sizes) {
+    await storeCommits(s, WARMUP_B);
+    naiveCommits(s, 1);
+  }
+  const perRound = Math.ceil(COMMITS_B / ROUNDS_B);
+  for (let r = 0; r < ROUNDS_B; r++) {
+    // Alternate which size goes first so drift over the run does not favour one.
+    const order = r % 2 ? [...sizes].reverse() : sizes;
+    for (const s of order) s.storeMs.push(await storeCommits(s, perRound));
+    for (const s of order) s.naiveMs.push(naiveCommits(s, s.naivePerRound));
+    console.log(
+      `round ${r + 1}: Store ${sizes.map((s) => `${s.label} ${fmt(s.storeMs.at(-1), 3)} ms`).join(', ')}` +
+        ` | naive ${sizes.map((s) => `${s.label} ${fmt(s.naiveMs.at(-1), 1)} ms`).join(', ')}`,
+    );
+    globalThis.gc?.();
+  }
+
+  const [small, big] = sizes;
+  for (const s of sizes) {
+    s.storeMedian = median(s.storeMs);
+    s.storeMean = mean(s.storeMs);
+    s.naiveMedian = median(s.naiveMs);
+    const st = s.store.status();
+    s.checkpoints = st.checkpoints;
+    console.log(
+      `${s.label.padStart(8)} (file ${fmt(s.bytes / 2 ** 20, 1)} MiB): Store ${fmt(s.storeMedian, 3)} ms/commit` +
+        ` (median of ${ROUNDS_B} rounds of ${perRound}; mean ${fmt(s.storeMean, 3)}), ${st.syncs} fsyncs, background checkpoints ${st.checkpoints};` +
+        ` naive ${fmt(s.naiveMedian, 1)} ms/commit (${s.naiveMs.length} commits) = ${fmt(s.naiveMedian / s.storeMedian, 0)}× the Store`,
+    );
+  }
+  const ratio = big.storeMedian / small.storeMedian;
+  const naiveRatio = big.naiveMedian / small.naiveMedian;
+  const pass = verdict(ratio, SIZE_RATIO_TARGET, 'atMost');
+  console.log(
+    `Store per-commit ratio ${big.label}/${small.label} = ${fmt(ratio, 2)} (target ≤ ${SIZE_RATIO_TARGET} → ${pass});` +
+      ` naive ratio ${fmt(naiveRatio, 0)}; peak rss ${fmt(process.resourceUsage().maxRSS / 1024, 0)} MiB`,
+  );
+
+  for (const s of sizes) {
+    s.naive.close();
+    await s.store.close({ checkpoint: 'never' });
+  }
+
+  report({
+    figure: `Store ms/commit at ${small.label} (sequential)`,
+    value: `${fmt(small.storeMedian, 3)} ms`,
+    baseline: `${fmt(small.naiveMedian, 2)} ms (naive)`,
+    ratio: small.storeMedian / small.naiveMedian,
+    note: 'ratio < 1 is better than naive',
+  });
+  report({
+    figure: `Store ms/commit at ${big.label} (sequential)`,
+    value: `${fmt(big.storeMedian, 3)} ms`,
+    baseline: `${fmt(big.naiveMedian, 1)} ms (naive)`,
+    ratio: big.storeMedian / big.naiveMedian,
+  });
+  report({
+    figure: `Store per-commit growth ${big.label}/${small.label}`,
+    value: `${fmt(big.storeMedian, 3)} / ${fmt(small.storeMedian, 3)} ms`,
+    baseline: `naive grows ${fmt(naiveRatio, 0)}×`,
+    ratio,
+    target: `≤ ${SIZE_RATIO_TARGET}`,
+    pass,
+  });
+}
+
+await main(async () => {
+  if (!existsSync(DIST) || !existsSync(WORKER)) throw new Error('dist/ is missing: run `npm run build` first');
+  const { Store } = await import(DIST);
+  console.log(machine());
+  if (!only || only === 'throughput') await throughput(Store);
+  if (!only || only === 'size') await perCommitVsSize(Store);
+});

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The main job on the embedded default (sql.js files, no services): make a workspace, store and read
+# values, list modules and databases. Leaves the workspace in $RAOS_DEMO_DIR (default: a temp folder).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+raos() { echo "\$ raos $*" >&2; node bin/run.js "$@"; }
+dir="${RAOS_DEMO_DIR:-$(mktemp -d -t raos-demo-XXXXXX)}"
+export RAOS_HOME="$dir"
+raos init "$dir"
+raos memory set greeting "hello, world"
+raos memory set player:1 '{"name":"Ada","hp":10,"items":["sword"]}' --namespace game
+raos memory set session-token abc123 --scope session:s1 --ttl 10m
+raos memory get greeting
+raos memory get player:1 --namespace game --json
+raos memory list
+raos memory list --pattern 'player:*' --namespace game
+raos module list
+raos db status
+raos db check
+raos db backup "$dir/backup"
+echo >&2
+echo "Workspace left in $dir (RAOS_HOME=$dir raos memory list)" >&2
