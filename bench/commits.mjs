@@ -8,7 +8,7 @@
 //   RAOS_BENCH_BIG_MB=50 node bench/commits.mjs --only=size    a quick run
 //
 // Everything lives in temp folders that are removed at exit.
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -22,7 +22,9 @@ import {
   range,
   report,
   ROOT,
+  probeFsync,
   rssMiB,
+  settleDisk,
   tempDir,
   verdict,
   writeFileDurablySync,
@@ -37,6 +39,7 @@ const WRITERS = Number(process.env.RAOS_BENCH_WRITERS ?? 64);
 const ROUNDS_A = 5;
 const PHASE_MS = Number(process.env.RAOS_BENCH_PHASE_MS ?? 600); // ×5 rounds ≈ 3 s of writing
 const NAIVE_A = 20; // naive commits per round
+const WARMUP_A_MS = 2000; // sql.js's wasm needs ~1-2 s of work before V8 has tiered it up
 const KEYS_PER_WRITER = 500;
 const THROUGHPUT_TARGET = 5000;
 
@@ -45,7 +48,7 @@ const SMALL_MB = 1;
 const BIG_MB = Number(process.env.RAOS_BENCH_BIG_MB ?? 500);
 const ROUNDS_B = 5;
 const COMMITS_B = Number(process.env.RAOS_BENCH_COMMITS ?? 2000); // per size, over all rounds
-const WARMUP_B = 200;
+const WARMUP_B_MS = 2000;
 const NAIVE_SMALL_B = 10; // naive commits per round at 1 MB
 const NAIVE_BIG_B = 1; // naive commits per round at the big size (≈1 s each at 500 MB)
 const SIZE_RATIO_TARGET = 1.5;
@@ -96,6 +99,15 @@ function upsert(trx, k, v) {
 }
 
 const UPSERT_SQL = 'insert into kv (k, v) values (?, ?) on conflict (k) do update set v = excluded.v';
+
+function syncFile(path) {
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 let SQL;
 async function sqljs() {
@@ -151,6 +163,7 @@ async function throughput(Store) {
 
   async function storePhase(ms) {
     const syncs0 = store.status().syncs;
+    const cpu0 = process.cpuUsage();
     const t0 = now();
     const deadline = t0 + ms;
     let commits = 0;
@@ -164,7 +177,9 @@ async function throughput(Store) {
     };
     await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
     const elapsed = now() - t0;
-    return { commits, elapsed, syncs: store.status().syncs - syncs0, perSec: (commits / elapsed) * 1000 };
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    return { commits, elapsed, syncs: store.status().syncs - syncs0, perSec: (commits / elapsed) * 1000, cpuMs };
   }
 
   async function naivePhase(count) {
@@ -180,20 +195,26 @@ async function throughput(Store) {
     }
   }
 
-  // Warm-up (not counted): let V8 optimise both paths.
-  await storePhase(300);
+  const quiet = probeFsync(dir, 200);
+  const quietMs = median(quiet);
+  console.log(`disk: fsync of a 4 KiB append, median ${fmt(quietMs, 2)} ms, p90 ${fmt([...quiet].sort((a, b) => a - b)[179], 2)} ms (200 probes)`);
+  // Warm-up (not counted): let V8 tier up sql.js's wasm and optimise both paths.
+  await storePhase(WARMUP_A_MS);
   await naivePhase(3);
+  settleDisk(dir, quietMs);
 
   const storeRuns = [];
   const naiveRuns = [];
   for (let r = 0; r < ROUNDS_A; r++) {
     const s = await storePhase(PHASE_MS);
     const n = await naivePhase(NAIVE_A);
+    const waited = settleDisk(dir, quietMs);
     storeRuns.push(s);
     naiveRuns.push(n);
     console.log(
-      `round ${r + 1}: Store ${fmt(s.perSec, 0)} commits/s (${s.commits} commits, ${s.syncs} fsyncs, ${fmt(s.commits / s.syncs, 1)} commits/fsync)` +
-        ` | naive ${fmt(n.perSec, 0)} commits/s (${n.commits} commits at ${fmt(n.bytes / 2 ** 20, 2)} MiB)`,
+      `round ${r + 1}: Store ${fmt(s.perSec, 0)} commits/s (${s.commits} commits, ${fmt(s.commits / s.syncs, 1)} commits/fsync,` +
+        ` ${fmt(s.elapsed / s.syncs, 2)} ms per fsync cycle, CPU ${fmt((s.cpuMs * 1000) / s.commits, 0)} µs/commit, main+worker CPU ${fmt((100 * s.cpuMs) / s.elapsed, 0)}% of one core)` +
+        ` | naive ${fmt(n.perSec, 0)} commits/s at ${fmt(n.bytes / 2 ** 20, 2)} MiB${waited > 50 ? ` | disk settled in ${fmt(waited, 0)} ms` : ''}`,
     );
   }
   const st = store.status();
@@ -206,10 +227,16 @@ async function throughput(Store) {
   const perSync = totalCommits / totalSyncs;
   const [lo, hi] = range(storeRuns.map((s) => s.perSec));
   const dbMiB = naiveRuns.at(-1).bytes / 2 ** 20;
+  const cpuPerCommit = (storeRuns.reduce((a, s) => a + s.cpuMs, 0) * 1000) / totalCommits;
+  const cyclePerSync = storeRuns.reduce((a, s) => a + s.elapsed, 0) / totalSyncs;
   const pass = verdict(storeRate, THROUGHPUT_TARGET, 'atLeast');
   console.log(
     `Store: median ${fmt(storeRate, 0)} commits/s (rounds ${fmt(lo, 0)}-${fmt(hi, 0)}), ${totalCommits} commits in ${totalSyncs} fsyncs = ${fmt(perSync, 1)} commits/fsync;` +
       ` database ${fmt(dbMiB, 2)} MiB; background checkpoints: ${st.checkpoints}`,
+  );
+  console.log(
+    `  where the time goes: ${fmt(cyclePerSync, 2)} ms per group-commit cycle (one fsync); the process used ${fmt(cpuPerCommit, 0)} µs CPU per commit` +
+      ` = ${fmt((cpuPerCommit * perSync) / 1000, 2)} ms per cycle; the rest of the cycle is waiting for the fsync (quiet median ${fmt(quietMs, 2)} ms)`,
   );
   console.log(`naive: median ${fmt(naiveRate, 0)} commits/s (${fmt(1000 / naiveRate, 2)} ms/commit) at the same size`);
   console.log(`ratio Store/naive ${fmt(storeRate / naiveRate, 1)}×; target ≥ ${THROUGHPUT_TARGET} commits/s → ${pass}`);
@@ -268,6 +295,7 @@ async function perCommitVsSize(Store) {
     s.bytes = await buildDatabase(Store, s.path, s.mb);
     globalThis.gc?.();
   }
+  const [small, big] = sizes;
   // Reopen as a long-running host would, and load the naive copies.
   for (const s of sizes) {
     const t0 = now();
@@ -275,6 +303,7 @@ async function perCommitVsSize(Store) {
     s.openMs = now() - t0;
     const naivePath = join(s.dir, 'naive.db');
     copyFileSync(s.path, naivePath);
+    syncFile(naivePath); // else its writeback would land on the measurements
     s.naive = new NaiveDb(SQLs, naivePath, readFileSync(naivePath));
     s.storeMs = [];
     s.naiveMs = [];
@@ -296,25 +325,30 @@ async function perCommitVsSize(Store) {
     return (now() - t0) / count;
   }
 
-  // Warm-up (not counted).
-  for (const s of sizes) {
-    await storeCommits(s, WARMUP_B);
-    naiveCommits(s, 1);
-  }
+  const quietMs = median(probeFsync(small.dir, 200));
+  console.log(`disk: fsync of a 4 KiB append, median ${fmt(quietMs, 2)} ms (200 probes)`);
+  // Warm-up (not counted): let V8 tier up sql.js's wasm (shared by both stores). The naive path is
+  // warmed at the small size only: at the big size its cost is the export and the write.
+  const w0 = now();
+  while (now() - w0 < WARMUP_B_MS) for (const s of sizes) await storeCommits(s, 50);
+  naiveCommits(small, 3);
+  settleDisk(small.dir, quietMs);
   const perRound = Math.ceil(COMMITS_B / ROUNDS_B);
   for (let r = 0; r < ROUNDS_B; r++) {
     // Alternate which size goes first so drift over the run does not favour one.
     const order = r % 2 ? [...sizes].reverse() : sizes;
     for (const s of order) s.storeMs.push(await storeCommits(s, perRound));
     for (const s of order) s.naiveMs.push(naiveCommits(s, s.naivePerRound));
+    // The naive write of a big file keeps the disk busy (writeback, discard of the replaced file) after
+    // its fsync returned; wait for that to pass so it does not land on the next Store round.
+    const waited = settleDisk(small.dir, quietMs);
     console.log(
       `round ${r + 1}: Store ${sizes.map((s) => `${s.label} ${fmt(s.storeMs.at(-1), 3)} ms`).join(', ')}` +
-        ` | naive ${sizes.map((s) => `${s.label} ${fmt(s.naiveMs.at(-1), 1)} ms`).join(', ')}`,
+        ` | naive ${sizes.map((s) => `${s.label} ${fmt(s.naiveMs.at(-1), 1)} ms`).join(', ')} | disk settled in ${fmt(waited / 1000, 1)} s`,
     );
     globalThis.gc?.();
   }
 
-  const [small, big] = sizes;
   for (const s of sizes) {
     s.storeMedian = median(s.storeMs);
     s.storeMean = mean(s.storeMs);

@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: timing, statistics, temp dirs, durable writes, and result lines.
 // Node only: no tools outside the Node standard library and the package's own dependencies.
-import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -99,10 +99,53 @@ export function writeFileDurablySync(path, data) {
   }
 }
 
+/**
+ * fsync latency probe on the disk holding `dir`: appends 4 KiB and fdatasyncs, `count` times.
+ * Returns the latencies in ms.
+ */
+export function probeFsync(dir, count) {
+  const path = join(dir, 'fsync-probe');
+  const buf = Buffer.alloc(4096, 7);
+  const fd = openSync(path, 'a');
+  const out = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const t0 = now();
+      writeSync(fd, buf);
+      fdatasyncSync(fd);
+      out.push(now() - t0);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+  return out;
+}
+
+/**
+ * Waits until the disk is quiet again after a large write (the naive baseline writes, fsyncs and
+ * renames over whole database files; the freed blocks are discarded and written back for a while after,
+ * which slows every later fsync). Quiet: the median of 9 probe fsyncs is within 2× of `quietMs` (or
+ * under 1 ms). Gives up after `timeoutMs`. Returns the time waited in ms.
+ */
+export function settleDisk(dir, quietMs, timeoutMs = 15000) {
+  const t0 = now();
+  const limit = Math.max(1, 2 * quietMs);
+  while (now() - t0 < timeoutMs) {
+    if (median(probeFsync(dir, 9)) <= limit) break;
+  }
+  return now() - t0;
+}
+
 /** One line describing the machine, printed at the top of each benchmark. */
 export function machine() {
   const c = cpus();
-  return `${c.length} cores (${c[0]?.model?.trim() ?? 'unknown cpu'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.versions.node}, ${process.platform}`;
+  return `${c.length} cores (${c[0]?.model?.trim() ?? 'unknown cpu'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.versions.node}, ${process.platform}; ${load()}`;
+}
+
+/** The 1-minute load average: other work on the machine skews every figure, so it is printed. */
+export function load() {
+  return `load average ${loadavg().map((l) => fmt(l, 2)).join(' ')}`;
 }
 
 /**

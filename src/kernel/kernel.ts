@@ -85,6 +85,8 @@ export class Kernel {
   readonly #options: KernelOptions;
   readonly #stores = new Map<string, Promise<Store>>();
   readonly #services = new Map<string, unknown>();
+  /** Why a built-in module's setup failed, kept so service() can report the precise error. */
+  readonly #setupErrors = new Map<string, unknown>();
   readonly #builtins: Map<string, BuiltinModule>;
   #lock: WorkspaceLock | null = null;
   #externalLoaded: Promise<void> | null = null;
@@ -155,7 +157,12 @@ export class Kernel {
       description: builtin.description,
       dependsOn: builtin.dependsOn ?? [],
       init: async (ctx) => {
-        this.#services.set(builtin.name, await builtin.setup(ctx as BuiltinContext));
+        try {
+          this.#services.set(builtin.name, await builtin.setup(ctx as BuiltinContext));
+        } catch (err) {
+          this.#setupErrors.set(builtin.name, err);
+          throw err;
+        }
       },
       shutdown: async () => {
         const service = this.#services.get(builtin.name);
@@ -202,7 +209,14 @@ export class Kernel {
   async service<S>(name: string): Promise<S> {
     this.#assertOpen();
     if (!this.#builtins.has(name)) throw new RaosError('NOT_FOUND', `no built-in module named '${name}'`);
-    await this.modules.ensure(name);
+    try {
+      await this.modules.ensure(name);
+    } catch (err) {
+      // A damaged database, a lock timeout, a bad config value: report that, not "module failed".
+      const cause = this.#setupErrors.get(name);
+      if (cause instanceof RaosError && cause.code !== 'INTERNAL') throw cause;
+      throw err;
+    }
     return this.#services.get(name) as S;
   }
 

@@ -566,14 +566,15 @@ export class ModuleManager {
     slot.state = 'failed';
     slot.error = reason;
     if (how.atRegistration) slot.registrationError = reason;
-    const quiet = how.atRegistration === true || how.quiet === true;
+    // A built-in module's failure reaches the user as the error of the command that needed it.
+    const quiet = how.atRegistration === true || how.quiet === true || slot.kind === 'builtin';
     slot.warned = !quiet;
-    const fields = {
-      module: slot.name,
-      ...(how.cause instanceof Error && how.cause.stack ? { stack: how.cause.stack } : {}),
-    };
-    if (quiet) this.#log.debug(`module ${slot.name} failed: ${reason}`, fields);
-    else this.#log.warn(`module ${slot.name} failed: ${reason}`, fields);
+    const stack = how.cause instanceof Error && how.cause.stack ? { stack: how.cause.stack } : {};
+    if (quiet) this.#log.debug(`module ${slot.name} failed: ${reason}`, { module: slot.name, ...stack });
+    else {
+      this.#log.warn(`module ${slot.name} failed: ${reason}`, { module: slot.name });
+      if (how.cause instanceof Error) this.#log.debug(`module ${slot.name} failure`, { module: slot.name, ...stack });
+    }
   }
 
   #failedError(slot: Slot): RaosError {

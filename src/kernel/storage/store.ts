@@ -17,7 +17,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kysely, type Transaction } from 'kysely';
-import type { Database } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import { RaosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -31,6 +31,7 @@ import {
   planReplay,
   segmentPath,
   type JournalRecord,
+  type ReplayPlan,
   type Statement,
 } from './journal.js';
 import { loadSqlJs } from './sqljs.js';
@@ -118,44 +119,27 @@ export class Store<DB = any> {
   static async open<DB = any>(options: OpenStoreOptions): Promise<Store<DB>> {
     const SQL = await loadSqlJs(options.longRunning ?? options.background ?? false);
     const { path, mode } = options;
-    let sqlDb: Database;
-    if (path && existsSync(path)) {
-      if (mode === 'write') removeStaleTemps(path);
-      const bytes = readFileSync(path);
-      if (bytes.length > 0 && (bytes.length < SQLITE_MAGIC.length || !bytes.subarray(0, 16).equals(SQLITE_MAGIC))) {
-        throw corrupt(path, 'it is not an SQLite database');
-      }
+    if (path && mode === 'write' && existsSync(path)) removeStaleTemps(path);
+    // A reader holds no lock, so another process may checkpoint while we read: it renames a new file
+    // into place and deletes the segments that file covers. If the file changed during our read, what
+    // we read may lack those segments: read again.
+    let image: LoadedImage;
+    for (let attempt = 1; ; attempt++) {
+      const before = fileIdentity(path);
       try {
-        sqlDb = new SQL.Database(bytes);
-        sqlDb.exec('select count(*) from sqlite_master');
+        image = loadImage(SQL, path);
       } catch (err) {
-        throw corrupt(path, (err as Error).message);
+        if (attempt < MAX_READ_ATTEMPTS && fileIdentity(path) !== before) continue;
+        throw err;
       }
-    } else {
-      sqlDb = new SQL.Database();
-    }
-    const engine = new SqljsEngine(sqlDb);
-    let checkpointLsn: number;
-    try {
-      createSystemTables(sqlDb);
-      const row = engine.run(`select value from ${META_TABLE} where key = 'checkpoint_lsn'`, []).rows[0];
-      checkpointLsn = row ? Number(row.value) : 0;
-    } catch (err) {
-      throw corrupt(path ?? '(memory)', (err as Error).message);
-    } finally {
-      engine.freeStatements();
-    }
-
-    let lsn = checkpointLsn;
-    if (path) {
-      const plan = planReplay(path, checkpointLsn);
-      for (const record of plan.records) {
-        applyRecord(sqlDb, record, path);
-        lsn = record.lsn;
+      if (attempt < MAX_READ_ATTEMPTS && fileIdentity(path) !== before) {
+        image.db.close();
+        continue;
       }
-      if (plan.tornTail && mode === 'write') repairTornTail(plan.tornTail, options.now ?? Date.now, options.log);
+      break;
     }
-    const store = new Store<DB>(options, sqlDb, lsn, checkpointLsn);
+    if (path && image.tornTail && mode === 'write') repairTornTail(image.tornTail, options.now ?? Date.now, options.log);
+    const store = new Store<DB>(options, image.db, image.lsn, image.checkpointLsn);
     await store.#migrate(options.migrations ?? []);
     return store;
   }
@@ -369,6 +353,70 @@ export class Store<DB = any> {
 }
 
 export const DEFAULT_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+const MAX_READ_ATTEMPTS = 5;
+
+interface LoadedImage {
+  db: Database;
+  lsn: number;
+  checkpointLsn: number;
+  tornTail?: ReplayPlan['tornTail'];
+}
+
+/** Identifies one version of a file: a checkpoint replaces it with another inode. */
+function fileIdentity(path: string | null): string {
+  if (!path) return '';
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'absent';
+}
+
+/** Reads the database file (or starts empty) and replays the journal after its checkpoint. */
+function loadImage(SQL: SqlJsStatic, path: string | null): LoadedImage {
+  let db: Database;
+  let bytes: Buffer | null = null;
+  try {
+    if (path) bytes = readFileSync(path);
+  } catch (err) {
+    // No file yet: the database so far lives in the journal alone.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (bytes && bytes.length > 0) {
+    if (bytes.length < SQLITE_MAGIC.length || !bytes.subarray(0, 16).equals(SQLITE_MAGIC)) {
+      throw corrupt(path!, 'it is not an SQLite database');
+    }
+    try {
+      db = new SQL.Database(bytes);
+      db.exec('select count(*) from sqlite_master');
+    } catch (err) {
+      throw corrupt(path!, (err as Error).message);
+    }
+  } else {
+    db = new SQL.Database();
+  }
+  try {
+    let checkpointLsn: number;
+    try {
+      createSystemTables(db);
+      const res = db.exec(`select value from ${META_TABLE} where key = 'checkpoint_lsn'`);
+      checkpointLsn = res.length ? Number(res[0].values[0][0]) : 0;
+    } catch (err) {
+      throw corrupt(path ?? '(memory)', (err as Error).message);
+    }
+    let lsn = checkpointLsn;
+    let tornTail: ReplayPlan['tornTail'];
+    if (path) {
+      const plan = planReplay(path, checkpointLsn);
+      for (const record of plan.records) {
+        applyRecord(db, record, path);
+        lsn = record.lsn;
+      }
+      tornTail = plan.tornTail;
+    }
+    return { db, lsn, checkpointLsn, tornTail };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
 
 /**
  * raos's own tables. Not journaled: every open (and the checkpoint worker) makes them the same way,
