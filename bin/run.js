@@ -1,9 +1,18 @@
 #!/usr/bin/env node
 const argv = process.argv.slice(2);
-// Compile sql.js in the background while the CLI loads (see src/cli/prewarm.ts).
+// Compile sql.js in the background while the CLI loads (see src/cli/prewarm.ts). Started before
+// oclif is imported, hence no static imports in this file.
 import('../dist/cli/prewarm.js').then((m) => m.prewarm(argv), () => {});
-const { flush, run } = await import('@oclif/core');
 
+// A reader that goes away (`raos memory list | head -1`) is not a failure of ours.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+const { flush, run, settings } = await import('@oclif/core');
+// Whatever NODE_ENV says, run the built commands; never look for a TypeScript loader.
+settings.enableAutoTranspile = false;
 try {
   await run(argv, import.meta.url);
   await flush();
@@ -11,3 +20,6 @@ try {
   const { handleFatal } = await import('../dist/cli/fatal.js');
   handleFatal(err, argv);
 }
+// A command is done when it has answered: timers or sockets a module left open must not keep the
+// process alive. Exit once stdout has been handed everything.
+process.stdout.write('', () => process.exit());

@@ -3,7 +3,7 @@
  * looks the first word up among the workspace's modules and calls its process().
  */
 import type { Hook } from '@oclif/core';
-import { connect } from '../cli/connect.js';
+import { connect, parseOverrides } from '../cli/connect.js';
 import { argvWantsJson, reportError, writeJson } from '../cli/output.js';
 import { RaosError } from '../kernel/errors.js';
 
@@ -32,7 +32,23 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   const [command, ...args] = rest;
   let connection;
   try {
-    connection = await connect({ workspace, overrides: Object.fromEntries(config.map((c) => [c.split('=')[0], c.slice(c.indexOf('=') + 1)])), access: 'write', purpose: `raos ${moduleName}` });
+    // `raos memory sett`: a typo inside one of our own topics, not an external module.
+    if (this.config.findTopic(moduleName)) {
+      const typed = [moduleName, ...rest.slice(0, 1)].join(' ');
+      throw new RaosError('NOT_FOUND', `'${typed}' is not a raos command`, {
+        hint: `Run \`raos ${moduleName} --help\` to see the ${moduleName} commands.`,
+      });
+    }
+    try {
+      connection = await connect({ workspace, overrides: parseOverrides(config), access: 'write', purpose: `raos ${moduleName}` });
+    } catch (err) {
+      if (err instanceof RaosError && err.code === 'WORKSPACE_NOT_FOUND') {
+        throw new RaosError('NOT_FOUND', `'${moduleName}' is not a raos command, and there is no workspace to look for an external module of that name`, {
+          hint: 'Run `raos --help` for the commands; external modules live in <workspace>/modules/ (see `raos init`).',
+        });
+      }
+      throw err;
+    }
     await connection.kernel.loadExternalModules();
     const known = connection.kernel.modules.list().find((m) => m.name === moduleName && m.kind === 'external');
     if (!known) {

@@ -69,9 +69,9 @@ class TimeoutError extends Error {}
 
 function withTimeout<T>(work: () => T | Promise<T>, ms: number, message: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // Not unref'd: the timeout is what answers a caller whose module never settles. The CLI exits
+    // explicitly after a command, so a module's own stray timers cannot hold the process either.
     const timer = setTimeout(() => reject(new TimeoutError(message)), ms);
-    // A module that never settles must not keep the process alive after everything else has finished.
-    timer.unref?.();
     Promise.resolve()
       .then(work)
       .then(

@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cleanup, memoryMap, raos, REPO, show, sleep, tempDir, workspace, type Workspace } from './helpers.js';
+import { assertBuilt, cleanup, memoryMap, raos, REPO, show, sleep, spawnRaos, tempDir, workspace, type Workspace } from './helpers.js';
 
 beforeAll(() => assertBuilt());
 afterAll(() => cleanup());
@@ -18,9 +18,9 @@ describe('help and version', () => {
     expect(r.code, show(['--help'], r)).toBe(0);
     expect(r.stdout).toMatch(/USAGE/);
     for (const topic of ['memory', 'config', 'db', 'module', 'init']) expect(r.stdout).toContain(topic);
-    // A first-time user should see how to start: an EXAMPLES section with real command lines.
-    expect(r.stdout, 'root --help has no EXAMPLES section').toMatch(/EXAMPLES/);
-    expect(r.stdout).toMatch(/raos (init|memory set)/);
+    // A first-time user should see how to start: example command lines (`$ raos init ...`, `$ raos memory set ...`).
+    expect(r.stdout, 'root --help shows no example command lines').toMatch(/\$ raos init\b/);
+    expect(r.stdout, 'root --help shows no example command lines').toMatch(/\$ raos memory set\b/);
   });
 
   it('memory set --help shows its examples, arguments and flags', async () => {
@@ -131,21 +131,19 @@ describe('memory', () => {
       [['bool', 'true'], true],
       [['quoted', '"quoted"'], 'quoted'],
     ];
-    for (const [args, value] of cases) {
-      const set = await ws.ok(['memory', 'set', ...args]);
-      expect(set).toMatchObject({ key: args[0], value, namespace: 'default', scope: 'global', created: true });
-    }
-    for (const [args, value] of cases) {
-      const got = await ws.ok(['memory', 'get', args[0]]);
-      expect(got.value, `memory get ${args[0]}`).toEqual(value);
-      expect(got).toMatchObject({ key: args[0], namespace: 'default', scope: 'global', expiresAt: null });
-    }
+    const sets = await Promise.all(cases.map(([args]) => ws.ok(['memory', 'set', ...args])));
+    cases.forEach(([args, value], i) => {
+      expect(sets[i]).toMatchObject({ key: args[0], value, namespace: 'default', scope: 'global', created: true });
+    });
+    const gets = await Promise.all(cases.map(([args]) => ws.ok(['memory', 'get', args[0]])));
+    cases.forEach(([args, value], i) => {
+      expect(gets[i].value, `memory get ${args[0]}`).toEqual(value);
+      expect(gets[i]).toMatchObject({ key: args[0], namespace: 'default', scope: 'global', expiresAt: null });
+    });
     // Human mode: text as is, anything else as JSON.
-    const txt = await ws.raos(['memory', 'get', 'txt']);
+    const [txt, obj, num] = await Promise.all(['txt', 'obj', 'num'].map((k) => ws.raos(['memory', 'get', k])));
     expect(txt.stdout).toBe('hello\n');
-    const obj = await ws.raos(['memory', 'get', 'obj']);
     expect(JSON.parse(obj.stdout)).toEqual({ a: 1 });
-    const num = await ws.raos(['memory', 'get', 'num']);
     expect(num.stdout.trim()).toBe('42');
     // Replacing reports created: false and keeps createdAt.
     const first = await ws.ok(['memory', 'get', 'num']);
@@ -161,34 +159,52 @@ describe('memory', () => {
   });
 
   it('list filters by --prefix and by --pattern globs', async () => {
-    for (const k of ['player:1:inventory', 'player:2:inventory', 'player:2:stats', 'playground', 'npc:1']) {
-      await ws.ok(['memory', 'set', k, '1', '--namespace', 'game']);
-    }
+    await Promise.all(
+      ['player:1:inventory', 'player:2:inventory', 'player:2:stats', 'playground', 'npc:1'].map((k) =>
+        ws.ok(['memory', 'set', k, '1', '--namespace', 'game']),
+      ),
+    );
     const keys = async (...flags: string[]) =>
       (await ws.ok<{ items: { key: string }[] }>(['memory', 'list', '--namespace', 'game', ...flags])).items.map((i) => i.key);
-    expect(await keys('--prefix', 'player:')).toEqual(['player:1:inventory', 'player:2:inventory', 'player:2:stats']);
-    expect(await keys('--prefix', 'play')).toEqual(['player:1:inventory', 'player:2:inventory', 'player:2:stats', 'playground']);
-    expect(await keys('--pattern', 'player:*:inventory')).toEqual(['player:1:inventory', 'player:2:inventory']);
-    expect(await keys('--pattern', 'player:?:stats')).toEqual(['player:2:stats']);
-    expect(await keys('--pattern', 'player:[1]:*')).toEqual(['player:1:inventory']);
-    expect(await keys('--pattern', '*:1*')).toEqual(['npc:1', 'player:1:inventory']);
-    expect(await keys('--pattern', 'nothing*')).toEqual([]);
+    const [byPrefix, byShortPrefix, inventories, stats, set1, anywhere, none] = await Promise.all([
+      keys('--prefix', 'player:'),
+      keys('--prefix', 'play'),
+      keys('--pattern', 'player:*:inventory'),
+      keys('--pattern', 'player:?:stats'),
+      keys('--pattern', 'player:[1]:*'),
+      keys('--pattern', '*:1*'),
+      keys('--pattern', 'nothing*'),
+    ]);
+    expect(byPrefix).toEqual(['player:1:inventory', 'player:2:inventory', 'player:2:stats']);
+    expect(byShortPrefix).toEqual(['player:1:inventory', 'player:2:inventory', 'player:2:stats', 'playground']);
+    expect(inventories).toEqual(['player:1:inventory', 'player:2:inventory']);
+    expect(stats).toEqual(['player:2:stats']);
+    expect(set1).toEqual(['player:1:inventory']);
+    expect(anywhere).toEqual(['npc:1', 'player:1:inventory']);
+    expect(none).toEqual([]);
     // --prefix and --pattern together are refused.
     await ws.fails(['memory', 'list', '--prefix', 'a', '--pattern', 'a*'], 'INVALID_INPUT', 2);
   });
 
   it('namespaces and scopes are isolated from each other', async () => {
-    await ws.ok(['memory', 'set', 'iso', 'default-global']);
-    await ws.ok(['memory', 'set', 'iso', 'ns-a', '--namespace', 'a']);
-    await ws.ok(['memory', 'set', 'iso', 'user-1', '--scope', 'user:1']);
-    await ws.ok(['memory', 'set', 'iso', 'sess', '--scope', 'session:s1', '--namespace', 'a']);
-    expect((await ws.ok(['memory', 'get', 'iso'])).value).toBe('default-global');
-    expect((await ws.ok(['memory', 'get', 'iso', '--namespace', 'a'])).value).toBe('ns-a');
-    expect((await ws.ok(['memory', 'get', 'iso', '--scope', 'user:1'])).value).toBe('user-1');
-    expect((await ws.ok(['memory', 'get', 'iso', '-n', 'a', '-s', 'session:s1'])).value).toBe('sess');
-    await ws.fails(['memory', 'get', 'iso', '--scope', 'user:2'], 'NOT_FOUND', 3);
-    await ws.fails(['memory', 'get', 'iso', '--namespace', 'b'], 'NOT_FOUND', 3);
-    await ws.fails(['memory', 'get', 'iso', '--namespace', 'a', '--scope', 'user:1'], 'NOT_FOUND', 3);
+    await Promise.all([
+      ws.ok(['memory', 'set', 'iso', 'default-global']),
+      ws.ok(['memory', 'set', 'iso', 'ns-a', '--namespace', 'a']),
+      ws.ok(['memory', 'set', 'iso', 'user-1', '--scope', 'user:1']),
+      ws.ok(['memory', 'set', 'iso', 'sess', '--scope', 'session:s1', '--namespace', 'a']),
+    ]);
+    const found = await Promise.all([
+      ws.ok(['memory', 'get', 'iso']),
+      ws.ok(['memory', 'get', 'iso', '--namespace', 'a']),
+      ws.ok(['memory', 'get', 'iso', '--scope', 'user:1']),
+      ws.ok(['memory', 'get', 'iso', '-n', 'a', '-s', 'session:s1']),
+    ]);
+    expect(found.map((e) => e.value)).toEqual(['default-global', 'ns-a', 'user-1', 'sess']);
+    await Promise.all([
+      ws.fails(['memory', 'get', 'iso', '--scope', 'user:2'], 'NOT_FOUND', 3),
+      ws.fails(['memory', 'get', 'iso', '--namespace', 'b'], 'NOT_FOUND', 3),
+      ws.fails(['memory', 'get', 'iso', '--namespace', 'a', '--scope', 'user:1'], 'NOT_FOUND', 3),
+    ]);
 
     const inA = await ws.ok<{ items: { key: string; scope: string; value: unknown }[] }>(['memory', 'list', '--namespace', 'a', '--prefix', 'iso']);
     expect(inA.items.map((i) => [i.scope, i.value])).toEqual([
@@ -229,16 +245,26 @@ describe('memory', () => {
   });
 
   it('an expired key (--ttl 1s) is gone from get and list', async () => {
+    // A key that outlives the test proves a TTL'd key is readable even when the machine is too slow
+    // to read the 1 s key before it expires.
+    const long = await ws.ok(['memory', 'set', 'ttl-long', 'stays', '--ttl', '10m']);
+    expect(Date.parse(long.expiresAt) - Date.parse(long.updatedAt)).toBe(600_000);
     const set = await ws.ok(['memory', 'set', 'ttl-key', 'soon', '--ttl', '1s']);
     expect(set.expiresAt).toBeTruthy();
     const expiresAt = Date.parse(set.expiresAt);
     expect(expiresAt - Date.parse(set.updatedAt)).toBe(1000);
-    const now = await ws.ok(['memory', 'get', 'ttl-key']);
-    expect(now.value).toBe('soon');
-    expect((await memoryMap(ws, ['--prefix', 'ttl-']))['default/global/ttl-key']).toBe('soon');
+    const [got, listed] = await Promise.all([ws.raos(['memory', 'get', 'ttl-key', '--json']), memoryMap(ws, ['--prefix', 'ttl-'])]);
+    if (Date.now() < expiresAt) {
+      // Both reads finished before the key expired: both must have seen it.
+      expect(got.code, show(['memory', 'get', 'ttl-key'], got)).toBe(0);
+      expect(got.json().value).toBe('soon');
+      expect(listed['default/global/ttl-key']).toBe('soon');
+    }
+    expect(listed['default/global/ttl-long']).toBe('stays');
+    expect((await ws.ok(['memory', 'get', 'ttl-long'])).value).toBe('stays');
     await sleep(Math.max(0, expiresAt + 500 - Date.now()));
     await ws.fails(['memory', 'get', 'ttl-key'], 'NOT_FOUND', 3);
-    expect(await memoryMap(ws, ['--prefix', 'ttl-'])).toEqual({});
+    expect(await memoryMap(ws, ['--prefix', 'ttl-'])).toEqual({ 'default/global/ttl-long': 'stays' });
     // And it can be set again as new.
     expect(await ws.ok(['memory', 'set', 'ttl-key', 'again', '--if-absent'])).toMatchObject({ created: true });
   });
@@ -263,6 +289,9 @@ describe('bad input is INVALID_INPUT (exit 2), names the field, and stores nothi
     { name: 'a bad --scope', args: ['memory', 'set', 'k1', 'v', '--scope', 'admin'], field: /scope/ },
     { name: 'a bad --namespace', args: ['memory', 'set', 'k1', 'v', '--namespace', 'Bad NS'], field: /namespace/ },
     { name: 'a bad --ttl', args: ['memory', 'set', 'k1', 'v', '--ttl', '10x'], field: /ttl/ },
+    // The user typed --ttl: the message must name ttl, not an internal field such as ttlMs.
+    { name: 'a zero --ttl', args: ['memory', 'set', 'k1', 'v', '--ttl', '0'], field: /\bttl\b/ },
+    { name: 'a --ttl over the maximum', args: ['memory', 'set', 'k1', 'v', '--ttl', '4000w'], field: /\bttl\b/ },
     { name: 'a missing argument', args: ['memory', 'set', 'k1'], field: /value/i },
     { name: 'an unknown flag', args: ['memory', 'set', 'k1', 'v', '--bogus'], field: /--bogus/ },
     { name: 'a bad --pattern', args: ['memory', 'list', '--pattern', 'a[b'], field: /pattern/ },
@@ -368,6 +397,28 @@ describe('--json prints exactly one JSON value on stdout', () => {
       expect(parsed.error.message.length).toBeGreaterThan(0);
       expect(r.code, show(full, r)).toBe(c.exit);
     });
+  });
+});
+
+describe('exit codes', () => {
+  it('a reader that closes the pipe early (raos ... | head) does not turn into exit 13 (STORAGE_CORRUPT)', async () => {
+    // `raos config list | true`: stdout's reader is gone before raos writes. Exit 13 means "damaged storage"
+    // to scripts (set -o pipefail), so a closed pipe must not produce it.
+    const ws = await workspace();
+    const runs = await Promise.all(
+      [['--help'], ['config', 'list'], ['config', 'list', '--json']].map(
+        (args) =>
+          new Promise<{ args: string[]; code: number | null; stderr: string }>((resolve) => {
+            const child = spawnRaos(args, { env: { RAOS_HOME: ws.root } });
+            child.stdout!.destroy(); // close our end of the pipe at once
+            child.stdin!.end();
+            let stderr = '';
+            child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+            child.on('close', (code) => resolve({ args, code, stderr }));
+          }),
+      ),
+    );
+    for (const r of runs) expect(r.code, `raos ${r.args.join(' ')} | (closed): exit ${r.code}\n${r.stderr}`).toBe(0);
   });
 });
 

@@ -43,12 +43,14 @@ export interface RunResult {
 
 /**
  * The environment every spawned CLI gets: the runner's, without any RAOS_* / RACORE_* variable (so a
- * developer's RAOS_HOME never leaks into a test), with CI=true.
+ * developer's RAOS_HOME never leaks into a test), with CI=true. NODE_ENV (vitest sets it to `test`) and
+ * VITEST_* are dropped too: with NODE_ENV=test|development oclif registers tsx in the CLI process, which
+ * makes every start about 4x slower and is not how users run raos.
  */
 export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(RAOS|RACORE)_/.test(k)) continue;
+    if (/^(RAOS|RACORE)_/.test(k) || /^VITEST/.test(k) || k === 'NODE_ENV' || k === 'NODE_OPTIONS') continue;
     env[k] = v;
   }
   env.CI = 'true';
@@ -73,8 +75,24 @@ export function spawnRaos(args: readonly string[], options: RunOptions & { detac
   });
 }
 
+/**
+ * The signature of a CLI started while `npm run build` (tsup with clean: true) was rewriting dist/ in
+ * another process: a dist file missing at load time. Nothing ran yet, so the run is retried.
+ */
+const DIST_REBUILT = /ERR_MODULE_NOT_FOUND[\s\S]*\/dist\/|Cannot find module '[^']*\/dist\//;
+
 /** Runs the built CLI to completion. */
-export function raos(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function raos(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await runOnce(args, options);
+    if (attempt >= 4 || result.code === 0 || !DIST_REBUILT.test(result.stderr)) return result;
+    // Wait for the build to finish, then try again.
+    for (let i = 0; i < 100 && !existsSync(path.join(REPO, 'oclif.manifest.json')); i++) await sleep(100);
+    await sleep(1500);
+  }
+}
+
+function runOnce(args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnRaos(args, options);
     const out: Buffer[] = [];
@@ -189,7 +207,9 @@ export function writeModule(
     path.join(dir, 'package.json'),
     JSON.stringify({ name: `raos-module-${folder}`, version: '1.0.0', private: true, type: 'module', ...pkg }, null, 2),
   );
-  writeFileSync(path.join(dir, (pkg.main as string | undefined) ?? 'index.js'), source);
+  const entry = path.join(dir, (pkg.main as string | undefined) ?? 'index.js');
+  mkdirSync(path.dirname(entry), { recursive: true });
+  writeFileSync(entry, source);
   return dir;
 }
 

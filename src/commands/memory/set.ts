@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { RaosCommand } from '../../cli/base.js';
 import { addressFlags, parseValue, readStdin } from '../../cli/memory-flags.js';
 import { parseDuration } from '../../kernel/config.js';
+import { RaosError } from '../../kernel/errors.js';
+import { MAX_TTL_MS } from '../../modules/memory/schema.js';
 
 export default class MemorySet extends RaosCommand {
   static summary = 'Store a value under a key. The write is on disk (journaled and fsynced) when the command returns.';
@@ -30,6 +32,11 @@ Keys are unique within a namespace and a scope; setting an existing key replaces
     const { args, flags } = await this.parse(MemorySet);
     const text = args.value === '-' ? await readStdin() : args.value;
     const ttlMs = flags.ttl === undefined ? undefined : parseDuration(flags.ttl, 'ttl');
+    if (ttlMs !== undefined && (ttlMs < 1 || ttlMs > MAX_TTL_MS)) {
+      throw new RaosError('INVALID_INPUT', `ttl: must be between 1ms and 10 years (got ${flags.ttl})`, {
+        hint: 'For example --ttl 10m; leave --ttl out for a key that never expires.',
+      });
+    }
     const { client } = await this.connect(flags);
     const entry = await client.memory.set({
       key: args.key,

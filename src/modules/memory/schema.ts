@@ -5,6 +5,8 @@
 import * as z from 'zod';
 
 export const DEFAULT_NAMESPACE = 'default';
+/** The longest expiry a key may have: ten years. */
+export const MAX_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
 export const GLOBAL_SCOPE = 'global';
 
 /** Keys: printable, no whitespace, no glob characters (`* ? [ ]` are for --pattern). Length is checked against config. */
@@ -39,7 +41,7 @@ export const setInput = z
     /** Any JSON value. */
     value: z.json(),
     /** Expire after this many milliseconds. */
-    ttlMs: z.number().int().positive().max(10 * 365 * 24 * 3600 * 1000, 'must be at most 10 years').optional(),
+    ttlMs: z.number().int().positive().max(MAX_TTL_MS, 'must be at most 10 years').optional(),
     /** Refuse with CONFLICT when the key exists (and has not expired). */
     ifAbsent: z.boolean().default(false),
   })
