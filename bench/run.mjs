@@ -47,6 +47,13 @@ function runChild(bench) {
   });
 }
 
+function formatRatio(ratio) {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '-';
+  if (ratio >= 100) return `${fmt(ratio, 0)}×`;
+  if (ratio < 0.1) return `1/${fmt(1 / ratio, 0)}`;
+  return `${fmt(ratio, 2)}×`;
+}
+
 const t0 = now();
 console.log(`raos benchmarks: ${machine()}`);
 const rows = [];
@@ -66,7 +73,7 @@ const table = rows.map((r) => [
   r.figure,
   r.value,
   r.baseline ?? '-',
-  r.ratio === null || r.ratio === undefined ? '-' : r.ratio >= 100 ? `${fmt(r.ratio, 0)}×` : r.ratio < 0.01 ? `${r.ratio.toExponential(1)}×` : `${fmt(r.ratio, 2)}×`,
+  formatRatio(r.ratio),
   r.target ?? '-',
   r.verdict ?? '-',
 ]);
@@ -76,6 +83,7 @@ console.log('\n== summary ==');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const row of table) console.log(line(row));
+for (const r of rows) if (r.note) console.log(`note: ${r.figure}: ${r.note}`);
 console.log(`\nratio = value / baseline; both measured in this run. ${load()}. Total ${fmt((now() - t0) / 1000, 0)} s.`);
 if (broken) {
   console.log(`${broken} benchmark(s) broke.`);

@@ -1,7 +1,17 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+
 const argv = process.argv.slice(2);
+
+// `raos --version` is asked by scripts and health checks: answer it without loading the CLI, in
+// the same form oclif prints.
+if (argv.length === 1 && argv[0] === '--version') {
+  const { name, version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+  process.exit(0);
+}
 // Compile sql.js in the background while the CLI loads (see src/cli/prewarm.ts). Started before
-// oclif is imported, hence no static imports in this file.
+// oclif is imported, hence no static import of it in this file.
 import('../dist/cli/prewarm.js').then((m) => m.prewarm(argv), () => {});
 
 // A reader that goes away (`raos memory list | head -1`) is not a failure of ours.

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fsyncDir, readSegment } from './journal.js';
 import { loadSqlJs } from './sqljs.js';
-import { applyRecord, createSystemTables, META_TABLE, writeFileDurably } from './store.js';
+import { applyRecords, createSystemTables, META_TABLE, writeFileDurably } from './store.js';
 
 export async function checkpointFromDisk(dbPath: string, segments: string[]): Promise<number> {
   const SQL = await loadSqlJs();
@@ -20,12 +20,11 @@ export async function checkpointFromDisk(dbPath: string, segments: string[]): Pr
     for (const segment of segments) {
       const read = readSegment(segment);
       if (read.stopReason) throw new Error(`closed journal segment ${segment} is damaged: ${read.stopReason}`);
-      for (const record of read.records) {
-        if (record.lsn <= lsn) continue;
-        if (record.lsn !== lsn + 1) throw new Error(`journal ${segment} skips from ${lsn} to ${record.lsn}`);
-        applyRecord(db, record, segment);
-        lsn = record.lsn;
-      }
+      const records = read.records.filter((r) => r.lsn > lsn);
+      records.forEach((r, i) => {
+        if (r.lsn !== lsn + 1 + i) throw new Error(`journal ${segment} skips from ${lsn + i} to ${r.lsn}`);
+      });
+      lsn = applyRecords(db, records, segment) ?? lsn;
     }
     db.run(`insert or replace into ${META_TABLE} (key, value) values ('checkpoint_lsn', ?)`, [String(lsn)]);
     await writeFileDurably(dbPath, db.export());

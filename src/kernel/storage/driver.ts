@@ -47,6 +47,34 @@ function toParam(value: unknown, sql: string): SqlParam {
   }
 }
 
+/**
+ * SQL whose result depends on when or where it runs. A journaled write is replayed from its text, so
+ * such a write would give other rows on replay (and in the checkpoint worker) than it gave live.
+ * Time and randomness come from TypeScript, as parameters.
+ */
+const NON_DETERMINISTIC =
+  /\b(random|randomblob)\s*\(|\bcurrent_(timestamp|date|time)\b|'now'|\b(date|time|datetime|julianday|unixepoch|strftime)\s*\(\s*\)|\b(changes|total_changes|last_insert_rowid)\s*\(/i;
+
+const verdicts = new Map<string, boolean>();
+
+/** Refuses a write whose replay could differ from what it did live. */
+export function assertDeterministic(sql: string): void {
+  let ok = verdicts.get(sql);
+  if (ok === undefined) {
+    // String literals other than 'now' cannot change the verdict; drop them so text like 'random(' is fine.
+    const code = sql.replace(/'(?:[^']|'')*'/g, (lit) => (lit.toLowerCase() === "'now'" ? lit : "''"));
+    ok = !NON_DETERMINISTIC.test(code);
+    if (verdicts.size < 10_000) verdicts.set(sql, ok);
+  }
+  if (!ok) {
+    throw new RaosError(
+      'INTERNAL',
+      `refused a write whose result depends on when it runs (random(), 'now', CURRENT_TIMESTAMP, ...): ${sql}`,
+      { hint: 'Compute times and random values in TypeScript and pass them as parameters, so journal replay gives the same rows.' },
+    );
+  }
+}
+
 const READ_RAW = /^\s*(select|explain)\b/i;
 const READ_PRAGMA = /^\s*pragma\s+[\w.]+\s*(\(\s*[\w'"]*\s*\))?\s*;?\s*$/i;
 
@@ -150,8 +178,9 @@ class JournaledConnection implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     this.#sink.assertUsable();
     const params = compiled.parameters.map((p) => toParam(p, compiled.sql));
-    const { rows, changes } = this.#engine.run(compiled.sql, params);
     const readOnly = isReadOnlyQuery(compiled);
+    if (!readOnly) assertDeterministic(compiled.sql);
+    const { rows, changes } = this.#engine.run(compiled.sql, params);
     if (!readOnly) {
       if (this.tx) this.tx.push([compiled.sql, params]);
       // A write outside a transaction commits on its own: journal it before answering.

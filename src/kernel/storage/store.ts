@@ -17,7 +17,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kysely, type Transaction } from 'kysely';
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic, Statement as SqlJsStatement } from 'sql.js';
 import { RaosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -239,7 +239,21 @@ export class Store<DB = any> {
   /** True when the journal has grown past the checkpoint threshold. */
   get checkpointDue(): boolean {
     const bytes = this.#writerReady?.bytes ?? journalBytes(this.path);
-    return bytes >= (this.#options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES);
+    return bytes >= this.#threshold();
+  }
+
+  /**
+   * Journal bytes at which a checkpoint is due. A long-running host replays the journal only when it
+   * starts, so it lets the journal grow to `checkpointBytes`. One-shot processes (the CLI without a
+   * daemon) replay it on every read, and replaying a byte of journal costs about a hundred times more
+   * than rewriting a byte of file, so they checkpoint once the journal passes 1/64 of the file (at
+   * least 16 KiB, at most `checkpointBytes`): a write pays a little now so that every read stays quick.
+   */
+  #threshold(): number {
+    const max = this.#options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
+    if (this.#options.background || !this.path) return max;
+    const fileBytes = statSync(this.path, { throwIfNoEntry: false })?.size ?? 0;
+    return Math.min(max, Math.max(16 * 1024, Math.floor(fileBytes / 64)));
   }
 
   /**
@@ -301,7 +315,8 @@ export class Store<DB = any> {
       fileBytes: this.path && existsSync(this.path) ? statSync(this.path).size : 0,
       journal: {
         segments: segments.length,
-        bytes: segments.reduce((n, s) => n + statSync(s.path).size, 0),
+        // A checkpoint worker may delete a segment between the listing and the stat.
+        bytes: segments.reduce((n, s) => n + (statSync(s.path, { throwIfNoEntry: false })?.size ?? 0), 0),
         records: this.#lsn - this.#checkpointLsn,
       },
       lsn: this.#lsn,
@@ -405,10 +420,7 @@ function loadImage(SQL: SqlJsStatic, path: string | null): LoadedImage {
     let tornTail: ReplayPlan['tornTail'];
     if (path) {
       const plan = planReplay(path, checkpointLsn);
-      for (const record of plan.records) {
-        applyRecord(db, record, path);
-        lsn = record.lsn;
-      }
+      lsn = applyRecords(db, plan.records, path) ?? lsn;
       tornTail = plan.tornTail;
     }
     return { db, lsn, checkpointLsn, tornTail };
@@ -423,6 +435,10 @@ function loadImage(SQL: SqlJsStatic, path: string | null): LoadedImage {
  * on the file and on an empty database alike, before any record is replayed.
  */
 export function createSystemTables(db: Database): void {
+  // Durability is our journal's job; SQLite's own rollback journal only has to make ROLLBACK work,
+  // and keeping it in memory halves the cost of a commit (sql.js otherwise makes and deletes a file
+  // in its in-memory file system for every transaction).
+  db.exec('pragma journal_mode = memory');
   db.exec(`create table if not exists ${META_TABLE} (key text primary key, value text not null)`);
   db.exec(`create table if not exists ${MIGRATIONS_TABLE} (id text primary key, applied_at text not null)`);
 }
@@ -436,14 +452,25 @@ function corrupt(path: string, reason: string): RaosError {
 
 export function journalBytes(path: string | null): number {
   if (!path) return 0;
-  return listSegments(path).reduce((n, s) => n + statSync(s.path).size, 0);
+  return listSegments(path).reduce((n, s) => n + (statSync(s.path, { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
 /** Applies one journal record as one transaction. A statement that fails means journal and file disagree. */
-export function applyRecord(db: Database, record: JournalRecord, path: string): void {
+export function applyRecord(db: Database, record: JournalRecord, path: string, cache?: Map<string, SqlJsStatement>): void {
   db.exec('BEGIN');
   try {
-    for (const [sql, params] of record.statements) db.run(sql, params as never);
+    for (const [sql, params] of record.statements) {
+      let stmt = cache?.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        cache?.set(sql, stmt);
+      }
+      try {
+        stmt.run(params as never);
+      } finally {
+        if (!cache) stmt.free();
+      }
+    }
     db.exec('COMMIT');
   } catch (err) {
     try {
@@ -456,6 +483,21 @@ export function applyRecord(db: Database, record: JournalRecord, path: string): 
       details: { path, lsn: record.lsn },
     });
   }
+}
+
+/** Applies records in order, preparing each distinct statement once. */
+export function applyRecords(db: Database, records: Iterable<JournalRecord>, path: string): number | undefined {
+  const cache = new Map<string, SqlJsStatement>();
+  let last: number | undefined;
+  try {
+    for (const record of records) {
+      applyRecord(db, record, path, cache);
+      last = record.lsn;
+    }
+  } finally {
+    for (const stmt of cache.values()) stmt.free();
+  }
+  return last;
 }
 
 function repairTornTail(
