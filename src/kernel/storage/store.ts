@@ -15,7 +15,6 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Kysely, type Transaction } from 'kysely';
 import type { Database, SqlJsStatic, Statement as SqlJsStatement } from 'sql.js';
 import { RaosError } from '../errors.js';
@@ -292,6 +291,8 @@ export class Store<DB = any> {
     const writer = this.#writerReady!;
     const closed = listSegments(this.path!);
     await writer.rotate(segmentPath(this.path!, (closed.at(-1)?.seq ?? 0) + 1));
+    // Loaded here: one-shot commands never checkpoint in the background and need not pay for it.
+    const { Worker } = await import('node:worker_threads');
     await new Promise<void>((resolve, reject) => {
       const worker = new Worker(script, { workerData: { dbPath: this.path, segments: closed.map((s) => s.path) } });
       worker.once('message', (msg: { ok: boolean; error?: string; lsn?: number }) => {
