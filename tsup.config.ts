@@ -30,6 +30,6 @@ export default defineConfig({
   clean: true,
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: false,
-  external: ['@oclif/core', 'sql.js'],
+  external: ['@oclif/core', 'sql.js', 'ws', 'pino', 'prom-client', 'execa', 'ink', 'react'],
   noExternal: ['kysely', 'zod', '@trpc/server', '@trpc/client', 'chalk'],
 });
