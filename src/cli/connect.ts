@@ -10,7 +10,8 @@ import { loadConfig, type LoadedConfig } from '../kernel/config.js';
 import { RaosError } from '../kernel/errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import { createStderrLogger, type Logger } from '../kernel/logger.js';
-import { findWorkspace, type WorkspaceSource } from '../kernel/workspace.js';
+import { findWorkspace, workspacePaths, type WorkspaceSource } from '../kernel/workspace.js';
+import { readDaemonState, readToken } from '../daemon/state.js';
 
 export type Client = ReturnType<typeof createCaller>;
 
@@ -47,13 +48,27 @@ export interface ConnectOptions extends WorkspaceOptions {
 
 export interface Connection {
   client: Client;
-  kernel: Kernel;
   workspace: ResolvedWorkspace;
+  /** Where the calls go: the running daemon (its URL), or this process. */
+  via: { daemon: string } | 'local';
   close(): Promise<void>;
 }
 
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const workspace = resolveWorkspace(options);
+  // When the workspace's daemon runs, it owns the databases: every call goes through it.
+  const { dataDir } = workspacePaths(workspace.root, workspace.config);
+  const daemon = readDaemonState(dataDir);
+  if (daemon) {
+    const token = readToken(dataDir);
+    if (!token) {
+      throw new RaosError('UNAUTHORIZED', `the daemon at ${daemon.url} runs, but its token file ${daemon.tokenFile} cannot be read`, {
+        hint: 'Run raos as the user who started the daemon.',
+      });
+    }
+    const { remoteClient } = await import('./remote.js');
+    return { client: remoteClient({ url: daemon.url, token }), workspace, via: { daemon: daemon.url }, close: async () => {} };
+  }
   const log = options.log ?? createStderrLogger(workspace.config.log.level);
   const kernel = await Kernel.create({
     root: workspace.root,
@@ -69,7 +84,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     },
   });
   const client = createCaller({ kernel, actor: ownerActor('cli') });
-  return { client, kernel, workspace, close: () => kernel.close() };
+  return { client, workspace, via: 'local', close: () => kernel.close() };
 }
 
 /** Parses repeated `-c key=value` flags. */

@@ -49,8 +49,8 @@ const hook: Hook<'command_not_found'> = async function (opts) {
       }
       throw err;
     }
-    await connection.kernel.loadExternalModules();
-    const known = connection.kernel.modules.list().find((m) => m.name === moduleName && m.kind === 'external');
+    const { modules } = await connection.client.module.list();
+    const known = modules.find((m) => m.name === moduleName && m.kind === 'external');
     if (!known) {
       throw new RaosError('NOT_FOUND', `'${moduleName}' is not a raos command or an external module`, {
         hint: 'Run `raos --help` for the commands, and `raos module list` for the modules of this workspace.',

@@ -50,8 +50,8 @@ export const configFileSchema = z
     } satisfies KeyMeta),
     server: z
       .object({
-        port: z.number().int().min(1).max(65535).default(7077).meta({
-          description: 'TCP port the daemon listens on.',
+        port: z.number().int().min(0).max(65535).default(7077).meta({
+          description: 'TCP port the daemon listens on; 0 picks a free one (raos daemon status shows it).',
         } satisfies KeyMeta),
         host: z.string().min(1).default('127.0.0.1').meta({
           description: 'Interface the daemon binds; 0.0.0.0 exposes it to the network.',

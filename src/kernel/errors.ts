@@ -101,8 +101,7 @@ export function toRaosError(err: unknown): RaosError {
   if (err && typeof err === 'object') {
     const e = err as { cause?: unknown; code?: unknown; message?: string; name?: string };
     if (e.name === 'TRPCError' || e.name === 'TRPCClientError') {
-      // In process the cause is the RaosError (or ZodError) itself; over the wire, data.raos carries it.
-      if (e.cause !== undefined && e.cause !== err) return toRaosError(e.cause);
+      // Over the wire, data.raos carries the code; in process the cause is the RaosError (or ZodError).
       const data = (err as { data?: { raos?: { code?: unknown; hint?: string; details?: Record<string, unknown> } } })
         .data;
       if (data?.raos && isErrorCode(data.raos.code)) {
@@ -111,6 +110,7 @@ export function toRaosError(err: unknown): RaosError {
           details: data.raos.details,
         });
       }
+      if (e.cause !== undefined && e.cause !== err) return toRaosError(e.cause);
       if (e.code === 'BAD_REQUEST' || e.code === 'PARSE_ERROR') return new RaosError('INVALID_INPUT', e.message ?? '');
       if (e.code === 'NOT_FOUND') return new RaosError('NOT_FOUND', e.message ?? '');
     }

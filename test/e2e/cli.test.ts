@@ -377,7 +377,7 @@ describe('--json prints exactly one JSON value on stdout', () => {
       { args: ['config', 'set', 'server.port', 'abc'], code: 'INVALID_INPUT', exit: 2 },
       { args: ['module', 'info', 'no-such-module'], code: 'NOT_FOUND', exit: 3 },
       { args: ['nosuchthing'], code: 'NOT_FOUND', exit: 3 },
-      { args: ['memory', 'get', 'k', '-c', 'server.port=0'], code: 'CONFIG_INVALID', exit: 11 },
+      { args: ['memory', 'get', 'k', '-c', 'server.port=70000'], code: 'CONFIG_INVALID', exit: 11 },
       {
         args: ['memory', 'get', 'k'],
         code: 'WORKSPACE_NOT_FOUND',

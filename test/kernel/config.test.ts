@@ -172,7 +172,7 @@ describe('loadConfig errors', () => {
     const err = thrown(() => loadConfig({ root, env: { RACORE_PORT: '99999' } }));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toBe(
-      'Invalid value for server.port from environment variable RACORE_PORT: 99999. Allowed: an integer from 1 to 65535.',
+      'Invalid value for server.port from environment variable RACORE_PORT: 99999. Allowed: an integer from 0 to 65535.',
     );
     const notNumber = thrown(() => loadConfig({ root, env: { RAOS_STORAGE_LOCK_TIMEOUT_MS: 'soon' } }));
     expect(notNumber.message).toContain('RAOS_STORAGE_LOCK_TIMEOUT_MS');
@@ -277,7 +277,7 @@ describe('keys', () => {
     expect(port).toMatchObject({
       type: 'integer',
       default: 7077,
-      allowed: 'an integer from 1 to 65535',
+      allowed: 'an integer from 0 to 65535',
       env: ['RAOS_SERVER_PORT', 'RAOS_PORT', 'RACORE_PORT'],
     });
     expect(keys.find((k) => k.key === 'environment')?.env).toEqual(['RAOS_ENVIRONMENT', 'RAOS_ENV', 'CMS_ENVIRONMENT']);
@@ -346,7 +346,7 @@ describe('setConfigValue', () => {
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toContain('server.port');
     expect(err.message).toContain('70000');
-    expect(err.message).toContain('an integer from 1 to 65535');
+    expect(err.message).toContain('an integer from 0 to 65535');
     expect(thrown(() => setConfigValue({ root, key: 'storage.driver', value: 'mysql' })).message).toContain(
       'one of: sqljs, postgres',
     );

@@ -1,0 +1,279 @@
+/**
+ * The daemon: one long-running host per workspace, serving on one port
+ *   /trpc            the AppRouter over HTTP (batching) and WebSocket (subscriptions)
+ *   /api/...         the REST door (the seed's envelope), lean node:http, same router in process
+ *   /api/openapi.json
+ *   /ws              the JSON event stream for game clients in any language
+ *   /healthz /readyz /metrics
+ * Every request needs the owner token except health and metrics when `server.publicHealth` is on.
+ *
+ * startDaemon() returns { url, close }: close() stops accepting, tells WebSocket clients to reconnect,
+ * lets requests in flight finish, checkpoints every database and releases the workspace lock.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
+import { appRouter, builtinModules, createCaller, restRoutes } from '../app.js';
+import type { Origin } from '../kernel/actor.js';
+import type { RaosConfig } from '../kernel/config.js';
+import { ERROR_CODES, RaosError, toRaosError } from '../kernel/errors.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { Logger } from '../kernel/logger.js';
+import type { RequestContext } from '../kernel/trpc.js';
+import { newToken, ownerTokenVerifier, requestToken } from './auth.js';
+import { createMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { createRestHandler, sendRestNotFound } from './rest.js';
+import { clearDaemonState, tokenFile, writeDaemonState, type DaemonState } from './state.js';
+import { createWsGateway } from './ws-gateway.js';
+
+export interface DaemonOptions {
+  root: string;
+  config: RaosConfig;
+  log: Logger;
+  /** raos's version, reported by /healthz and `raos daemon status`. */
+  version: string;
+  /** Default: config.server.host. */
+  host?: string;
+  /** Default: config.server.port; 0 picks a free port (tests). */
+  port?: number;
+  /** How long close() lets requests in flight finish before cutting connections. Default 10 s. */
+  drainTimeoutMs?: number;
+}
+
+export interface RunningDaemon {
+  url: string;
+  host: string;
+  port: number;
+  token: string;
+  kernel: Kernel;
+  state: DaemonState;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function routeLabel(path: string): string {
+  if (path.startsWith('/trpc')) return 'trpc';
+  if (path.startsWith('/api/')) return path.split('/').slice(0, 4).join('/');
+  return path;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { config, log } = options;
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  const kernel = await Kernel.create({
+    root: options.root,
+    config,
+    log,
+    builtins: builtinModules,
+    access: 'write',
+    background: true,
+    purpose: 'raos daemon',
+  });
+  try {
+    await kernel.initAll();
+    for (const m of kernel.modules.list()) {
+      if (m.state === 'failed') log.warn(`module ${m.name} failed: ${m.error}`, { module: m.name });
+    }
+    const startedAt = Date.now();
+    const token = newToken();
+    const auth = ownerTokenVerifier(token);
+    const metrics = createMetrics(kernel);
+
+    const contextFor = (req: IncomingMessage, origin: Origin, url?: URL): RequestContext => {
+      const actor = auth.verify(requestToken(req, url), origin);
+      if (!actor) {
+        throw new RaosError('UNAUTHORIZED', 'a valid token is required', {
+          hint: 'Send Authorization: Bearer <token>; the owner token is in the file `raos daemon status` names.',
+        });
+      }
+      return { kernel, actor: { ...actor, ip: req.socket.remoteAddress } };
+    };
+
+    const trpc = createHTTPHandler({
+      router: appRouter,
+      basePath: '/trpc/',
+      createContext: ({ req }) => contextFor(req, 'trpc'),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc procedure failed', { path, error: error.message });
+      },
+    });
+    const rest = createRestHandler({
+      routes: restRoutes,
+      caller: createCaller,
+      context: (req, url) => contextFor(req, 'rest', url),
+      log,
+      // Room for the largest value Memory accepts, plus the rest of the request.
+      maxBodyBytes: config.memory.maxValueBytes * 2 + 64 * 1024,
+    });
+    const openapi = JSON.stringify(openApiDocument({ routes: restRoutes, version: options.version }));
+
+    const trpcWss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+    const trpcWs = applyWSSHandler({
+      wss: trpcWss,
+      router: appRouter,
+      createContext: ({ req }) => contextFor(req, 'trpc'),
+      keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+    });
+    const gateway = createWsGateway({
+      bus: kernel.bus,
+      auth,
+      log: log.child({ component: 'ws' }),
+      onMetric: (m) => {
+        if (m.type === 'open') metrics.wsConnections.inc();
+        else if (m.type === 'close') metrics.wsConnections.dec();
+        else if (m.type === 'dropped') metrics.wsDropped.inc();
+        else if (m.type === 'delivered') metrics.eventsDelivered.inc(m.count ?? 1);
+      },
+    });
+
+    let closing = false;
+    const isPublic = (path: string) => config.server.publicHealth && (path === '/healthz' || path === '/metrics' || path === '/api/openapi.json');
+
+    const server = createServer(async (req, res) => {
+      const started = performance.now();
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const path = url.pathname;
+      res.once('finish', () => {
+        const route = routeLabel(path);
+        metrics.requests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
+        metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+      });
+      try {
+        if (closing) {
+          sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: 'the daemon is shutting down' } }, { connection: 'close' });
+          return;
+        }
+        if (!isPublic(path) && path !== '/readyz' && !path.startsWith('/api/')) {
+          // REST answers 401 in its own envelope; every other route is checked here.
+          if (!auth.verify(requestToken(req, url), 'trpc')) {
+            sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is required' } }, { 'www-authenticate': 'Bearer' });
+            return;
+          }
+        }
+        switch (path) {
+          case '/healthz':
+            sendJson(res, 200, { status: 'ok', version: options.version, pid: process.pid, uptimeMs: Date.now() - startedAt });
+            return;
+          case '/readyz': {
+            const modules = kernel.modules.list();
+            const failed = modules.filter((m) => m.kind === 'builtin' && m.state !== 'ready');
+            sendJson(res, failed.length ? 503 : 200, {
+              ready: failed.length === 0,
+              modules: modules.map((m) => ({ name: m.name, state: m.state, ...(m.error ? { error: m.error } : {}) })),
+            });
+            return;
+          }
+          case '/metrics': {
+            const text = await metrics.registry.metrics();
+            res.writeHead(200, { 'content-type': metrics.registry.contentType });
+            res.end(text);
+            return;
+          }
+          case '/api/openapi.json':
+            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+            res.end(openapi);
+            return;
+        }
+        if (path === '/trpc' || path.startsWith('/trpc/')) {
+          trpc(req, res);
+          return;
+        }
+        if (path.startsWith('/api/')) {
+          if (!(await rest(req, res, url))) sendRestNotFound(req, res, url);
+          return;
+        }
+        sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${path}` } });
+      } catch (err) {
+        const e = toRaosError(err);
+        if (e.code === 'INTERNAL') log.error('request failed', { path, error: e.message });
+        if (!res.headersSent) sendJson(res, ERROR_CODES[e.code].http, { error: e.toJSON() });
+        else res.destroy();
+      }
+    });
+    server.keepAliveTimeout = 5_000;
+
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (closing) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
+        return;
+      }
+      if (url.pathname === '/ws') {
+        gateway.handleUpgrade(req, socket, head);
+        return;
+      }
+      if (url.pathname === '/trpc' || url.pathname === '/trpc/') {
+        if (!auth.verify(requestToken(req, url), 'trpc')) {
+          socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+          return;
+        }
+        trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req));
+        return;
+      }
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') {
+          reject(
+            new RaosError('CONFLICT', `port ${port} on ${host} is already in use`, {
+              hint: `Stop what listens there, or choose another port: raos daemon start --port <n> (or server.port in raos.json).`,
+              details: { port, host },
+            }),
+          );
+        } else if (err.code === 'EACCES') {
+          reject(new RaosError('INVALID_INPUT', `port: not allowed to listen on ${host}:${port}`, { hint: 'Use a port above 1024.' }));
+        } else reject(err);
+      });
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${shownHost}:${address.port}`;
+    const state: DaemonState = {
+      pid: process.pid,
+      url,
+      host,
+      port: address.port,
+      version: options.version,
+      startedAt: new Date(startedAt).toISOString(),
+      tokenFile: tokenFile(kernel.paths.dataDir),
+    };
+    writeDaemonState(kernel.paths.dataDir, state, token);
+    log.info('daemon listening', { url, pid: process.pid });
+
+    let closed: Promise<void> | null = null;
+    const close = () =>
+      (closed ??= (async () => {
+        closing = true;
+        log.info('daemon stopping');
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        trpcWs.broadcastReconnectNotification();
+        await gateway.close({ code: 1012, reason: 'server restarting' });
+        for (const client of trpcWss.clients) client.close(1012, 'server restarting');
+        const timer = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
+        await drained;
+        clearTimeout(timer);
+        trpcWss.close();
+        clearDaemonState(kernel.paths.dataDir);
+        await kernel.close({ checkpoint: 'always' });
+        log.info('daemon stopped');
+      })());
+    return { url, host, port: address.port, token, kernel, state, close };
+  } catch (err) {
+    await kernel.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,419 @@
+/**
+ * The `/ws` gateway: a lean JSON WebSocket protocol on raw `ws` for clients in any language
+ * (docs/protocol.md). Clients authenticate with the daemon token, subscribe to topics (the part of an
+ * event type before ':'), and receive every bus event of those topics exactly as the bus publishes it.
+ *
+ * Fan-out is the hot path (1,000 clients): the gateway subscribes to the bus once, serialises each
+ * event once into a Buffer that every matching client's socket writes as is, and checks each client's
+ * unsent bytes first so a slow reader is dropped with 1013 instead of growing memory without bound.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import * as z from 'zod';
+import type { Actor } from '../kernel/actor.js';
+import { formatIssues, invalidInput, type ErrorCode } from '../kernel/errors.js';
+import type { EventBus, RaosEvent } from '../kernel/events.js';
+import type { Logger } from '../kernel/logger.js';
+import { requestToken, type TokenVerifier } from './auth.js';
+
+export interface WsGatewayOptions {
+  bus: EventBus;
+  /** `verify(token, 'ws')` gives the actor a token stands for, or null. */
+  auth: TokenVerifier;
+  log: Logger;
+  /** Close a client whose unsent bytes exceed this (slow consumer). Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Ping interval; a client that misses a pong for a whole interval is terminated. Default 30 s. */
+  pingIntervalMs?: number;
+  /** Time a client has to authenticate with a first message when it did not with a header/query. Default 10 s. */
+  authTimeoutMs?: number;
+  /**
+   * Called for metrics: a connection opened or closed, events delivered (`count` clients reached by
+   * one publish), a client dropped as a slow consumer.
+   */
+  onMetric?(m: { type: 'open' | 'close' | 'delivered' | 'dropped'; count?: number }): void;
+}
+
+export interface WsGateway {
+  /** Takes over an HTTP upgrade request for `/ws` (the daemon's server routes it here). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Tells every client to reconnect (close code 1012 "server restarting" by default), waits for them
+   * to close (at most `timeoutMs`, default 2 s, then terminates the rest), unsubscribes from the bus
+   * and stops timers. Upgrades that arrive afterwards get 503. Calling it again returns the same promise.
+   */
+  close(options?: { code?: number; reason?: string; timeoutMs?: number }): Promise<void>;
+  /** Open connections, authenticated or still authenticating. */
+  readonly clientCount: number;
+}
+
+/** Close codes of the protocol (docs/protocol.md, "Close codes"). */
+export const WS_CLOSE = {
+  NORMAL: 1000,
+  MESSAGE_TOO_BIG: 1009,
+  SERVICE_RESTART: 1012,
+  TRY_AGAIN_LATER: 1013,
+  UNAUTHORIZED: 4401,
+} as const;
+
+/** Largest message a client may send; larger ones close the connection with 1009. */
+export const WS_MAX_MESSAGE_BYTES = 64 * 1024;
+/** Topics one connection may hold at once, so subscriptions cannot grow without bound. */
+export const WS_MAX_TOPICS = 100;
+
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+const DEFAULT_PING_INTERVAL_MS = 30_000;
+const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
+
+// ---------------------------------------------------------------------------------------------------
+// Messages from the client, one schema per type. Unknown fields are ignored so that newer clients
+// keep working against an older daemon.
+
+const topic = z
+  .string()
+  .regex(/^(\*|[A-Za-z0-9_.-]{1,64})$/, "a topic is the part of an event type before ':' (e.g. memory), or *");
+const topics = z.array(topic).min(1).max(WS_MAX_TOPICS);
+
+const clientMessages = {
+  auth: z.object({ type: z.literal('auth'), token: z.string().min(1) }),
+  subscribe: z.object({ type: z.literal('subscribe'), topics }),
+  unsubscribe: z.object({ type: z.literal('unsubscribe'), topics }),
+  ping: z.object({ type: z.literal('ping') }),
+} as const;
+
+type ClientMessageType = keyof typeof clientMessages;
+type ClientMessage = { [K in ClientMessageType]: z.infer<(typeof clientMessages)[K]> }[ClientMessageType];
+
+const MESSAGE_TYPES = Object.keys(clientMessages).join(', ');
+
+/** Parses one frame into a valid client message, or says precisely what is wrong with it. */
+function parseClientMessage(
+  data: RawData,
+): { ok: true; message: ClientMessage } | { ok: false; message: string; type?: ClientMessageType } {
+  let value: unknown;
+  try {
+    value = JSON.parse(rawToString(data));
+  } catch (err) {
+    return { ok: false, message: `message is not valid JSON: ${(err as Error).message}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, message: `message must be a JSON object with a string field "type" (${MESSAGE_TYPES})` };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') {
+    return { ok: false, message: `type: expected a string, one of ${MESSAGE_TYPES}` };
+  }
+  if (!Object.prototype.hasOwnProperty.call(clientMessages, type)) {
+    return { ok: false, message: `type: unknown message type ${JSON.stringify(type)}; expected one of ${MESSAGE_TYPES}` };
+  }
+  const result = clientMessages[type as ClientMessageType].safeParse(value);
+  if (!result.success) return { ok: false, message: formatIssues(result.error.issues), type: type as ClientMessageType };
+  return { ok: true, message: result.data };
+}
+
+function rawToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface Client {
+  ws: WebSocket;
+  /** Null until the client authenticates. */
+  actor: Actor | null;
+  topics: Set<string>;
+  /** Cleared at each ping, set by the pong; still clear at the next ping means a dead peer. */
+  isAlive: boolean;
+  authTimer?: NodeJS.Timeout;
+  ip?: string;
+}
+
+/** The topic of an event type: `memory:set` → `memory`. */
+const topicOf = (eventType: string) => {
+  const colon = eventType.indexOf(':');
+  return colon === -1 ? eventType : eventType.slice(0, colon);
+};
+
+/** Sends as a text frame; a Buffer is written to the socket as is, without a per-client copy. */
+const TEXT_FRAME = { binary: false } as const;
+
+export function createWsGateway(opts: WsGatewayOptions): WsGateway {
+  const { bus, auth, onMetric } = opts;
+  const { log } = opts;
+  const maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  const pingIntervalMs = opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  const authTimeoutMs = opts.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS;
+
+  // clientTracking off: the gateway keeps its own set, with per-client state.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const clients = new Set<Client>();
+  let closing: Promise<void> | null = null;
+  const onClientClosed = new Set<() => void>();
+
+  /**
+   * Sends one frame unless the client is already behind by more than maxBufferedBytes; then it is
+   * closed with 1013 and nothing more is queued for it. Returns whether the frame was queued.
+   */
+  const send = (client: Client, data: Buffer | string): boolean => {
+    const { ws } = client;
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.bufferedAmount > maxBufferedBytes) {
+      log.info('dropping slow consumer', { ip: client.ip, bufferedBytes: ws.bufferedAmount });
+      ws.close(WS_CLOSE.TRY_AGAIN_LATER, 'slow consumer');
+      onMetric?.({ type: 'dropped', count: 1 });
+      return false;
+    }
+    ws.send(data, TEXT_FRAME);
+    return true;
+  };
+  const sendJson = (client: Client, value: unknown) => send(client, JSON.stringify(value));
+
+  const onEvent = (event: RaosEvent) => {
+    const eventTopic = topicOf(event.eventType);
+    let frame: Buffer | undefined;
+    let delivered = 0;
+    for (const client of clients) {
+      if (!client.topics.has(eventTopic) && !client.topics.has('*')) continue;
+      // Serialised at most once per publish, and only when someone listens.
+      if (frame === undefined) {
+        try {
+          frame = Buffer.from(JSON.stringify(event), 'utf8');
+        } catch (err) {
+          log.warn('event cannot be serialised as JSON; not sent', {
+            eventType: event.eventType,
+            error: (err as Error).message,
+          });
+          return;
+        }
+      }
+      if (send(client, frame)) delivered++;
+    }
+    if (delivered > 0) onMetric?.({ type: 'delivered', count: delivered });
+  };
+  const unsubscribeBus = bus.subscribe(onEvent);
+
+  // One timer for all clients rather than one per client.
+  const pingTimer = setInterval(() => {
+    for (const client of clients) {
+      if (!client.isAlive) {
+        log.debug('terminating a client that missed a pong', { ip: client.ip });
+        client.ws.terminate();
+        continue;
+      }
+      client.isAlive = false;
+      if (client.ws.readyState === WebSocket.OPEN) client.ws.ping();
+    }
+  }, pingIntervalMs);
+  pingTimer.unref();
+
+  const authenticated = (client: Client, actor: Actor) => {
+    client.actor = client.ip ? { ...actor, ip: client.ip } : actor;
+    clearTimeout(client.authTimer);
+    client.authTimer = undefined;
+    const { kind, id, name, role } = client.actor;
+    sendJson(client, { type: 'ready', actor: { kind, id, name, role } });
+  };
+
+  const handleMessage = (client: Client, data: RawData) => {
+    const parsed = parseClientMessage(data);
+    if (!client.actor) {
+      // Before authentication only an auth message is accepted, and any failure closes.
+      if (!parsed.ok || parsed.message.type !== 'auth') {
+        const isAuth = !parsed.ok && parsed.type === 'auth';
+        client.ws.close(WS_CLOSE.UNAUTHORIZED, isAuth ? 'missing token' : 'authenticate first: {"type":"auth","token":"..."}');
+        return;
+      }
+    }
+    if (!parsed.ok) {
+      sendJson(client, { type: 'error', code: 'INVALID_INPUT', message: parsed.message });
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'auth': {
+        const actor = auth.verify(message.token, 'ws');
+        if (!actor) {
+          log.info('rejected a WebSocket client with a bad token', { ip: client.ip });
+          client.ws.close(WS_CLOSE.UNAUTHORIZED, 'invalid token');
+          return;
+        }
+        authenticated(client, actor);
+        return;
+      }
+      case 'subscribe': {
+        const next = new Set(client.topics);
+        for (const t of message.topics) next.add(t);
+        if (next.size > WS_MAX_TOPICS) {
+          sendJson(client, {
+            type: 'error',
+            code: 'INVALID_INPUT',
+            message: `topics: at most ${WS_MAX_TOPICS} topics per connection (this would make ${next.size})`,
+          });
+          return;
+        }
+        client.topics = next;
+        sendJson(client, { type: 'subscribed', topics: [...next].sort() });
+        return;
+      }
+      case 'unsubscribe': {
+        for (const t of message.topics) client.topics.delete(t);
+        sendJson(client, { type: 'subscribed', topics: [...client.topics].sort() });
+        return;
+      }
+      case 'ping':
+        sendJson(client, { type: 'pong', timestamp: Date.now() });
+        return;
+    }
+  };
+
+  const onConnection = (ws: WebSocket, req: IncomingMessage, actor: Actor | null) => {
+    const client: Client = { ws, actor: null, topics: new Set(), isAlive: true, ip: req.socket.remoteAddress };
+    clients.add(client);
+    onMetric?.({ type: 'open' });
+
+    ws.on('pong', () => {
+      client.isAlive = true;
+    });
+    ws.on('message', (data) => {
+      try {
+        handleMessage(client, data);
+      } catch (err) {
+        log.error('WebSocket message handler failed', { error: (err as Error).message });
+        sendJson(client, { type: 'error', code: 'INTERNAL', message: 'the server failed to handle the message' });
+      }
+    });
+    // Protocol errors (oversized message → 1009, invalid UTF-8 → 1007): ws closes the connection itself.
+    ws.on('error', (err) => {
+      log.debug('WebSocket client error', { ip: client.ip, error: err.message, code: (err as { code?: string }).code });
+    });
+    ws.on('close', () => {
+      clearTimeout(client.authTimer);
+      clients.delete(client);
+      onMetric?.({ type: 'close' });
+      for (const notify of onClientClosed) notify();
+    });
+
+    if (actor) {
+      authenticated(client, actor);
+    } else {
+      client.authTimer = setTimeout(() => {
+        if (!client.actor) ws.close(WS_CLOSE.UNAUTHORIZED, 'authentication timed out');
+      }, authTimeoutMs);
+      client.authTimer.unref();
+    }
+  };
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (closing) {
+      rejectUpgrade(socket, 503, 'Service Unavailable', { code: 'UNAVAILABLE', message: 'the server is shutting down; reconnect shortly' });
+      return;
+    }
+    const token = requestToken(req);
+    let actor: Actor | null = null;
+    // A token in the header or query must be right; without one, the client may send an auth message.
+    if (token !== undefined) {
+      actor = auth.verify(token, 'ws');
+      if (!actor) {
+        log.info('rejected a WebSocket upgrade with a bad token', { ip: req.socket.remoteAddress });
+        rejectUpgrade(socket, 401, 'Unauthorized', { code: 'UNAUTHORIZED', message: 'invalid token' });
+        return;
+      }
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, actor));
+  };
+
+  const close: WsGateway['close'] = (options = {}) => {
+    if (closing) return closing;
+    const code = options.code ?? WS_CLOSE.SERVICE_RESTART;
+    const reason = options.reason ?? 'server restarting';
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (!isSendableCloseCode(code)) {
+      return Promise.reject(invalidInput(`code: ${code} is not a close code a server may send`));
+    }
+    if (Buffer.byteLength(reason) > 123) {
+      return Promise.reject(invalidInput('reason: at most 123 bytes (a WebSocket close frame limit)'));
+    }
+
+    closing = (async () => {
+      unsubscribeBus();
+      clearInterval(pingTimer);
+      for (const client of clients) {
+        clearTimeout(client.authTimer);
+        client.ws.close(code, reason);
+      }
+      if (!(await waitForNoClients(timeoutMs))) {
+        log.info('terminating WebSocket clients that did not close in time', { count: clients.size });
+        for (const client of clients) client.ws.terminate();
+        await waitForNoClients(1_000);
+      }
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    })();
+    return closing;
+  };
+
+  /** Resolves true once every client has closed, or false after timeoutMs. */
+  const waitForNoClients = (timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      if (clients.size === 0) return resolve(true);
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        onClientClosed.delete(check);
+        resolve(value);
+      };
+      const check = () => {
+        if (clients.size === 0) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      onClientClosed.add(check);
+    });
+
+  return {
+    handleUpgrade,
+    close,
+    get clientCount() {
+      return clients.size;
+    },
+  };
+}
+
+/** Answers an upgrade request with a plain HTTP error (`{ error: { code, message } }`), then closes the socket. */
+function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  statusText: string,
+  error: { code: ErrorCode; message: string },
+): void {
+  socket.on('error', () => socket.destroy());
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error });
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      (status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '') +
+      '\r\n' +
+      body,
+  );
+}
+
+/** The codes ws lets an endpoint send (RFC 6455 §7.4, and 3000–4999 for applications). */
+function isSendableCloseCode(code: number): boolean {
+  return (
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))
+  );
+}
