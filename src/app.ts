@@ -7,7 +7,7 @@ import { dbRouter, moduleRouter } from './kernel/admin/router.js';
 import type { BuiltinModule } from './kernel/kernel.js';
 import { createCallerFactory, router } from './kernel/trpc.js';
 import { memoryModule } from './modules/memory/index.js';
-import { memoryRouter } from './modules/memory/router.js';
+import { memoryOperations, memoryRouter } from './modules/memory/router.js';
 import { adminRoutes } from './kernel/admin/rest.js';
 import { memoryRoutes } from './modules/memory/rest.js';
 
@@ -24,5 +24,8 @@ export type AppRouter = typeof appRouter;
 
 /** The REST door's routes (`/api/{module}/{resource}/{action}`), each naming a procedure of appRouter. */
 export const restRoutes = [...memoryRoutes, ...adminRoutes];
+
+/** Operations the REST door calls directly on its hot path (the same functions the procedures wrap). */
+export const operations = { ...memoryOperations };
 
 export const createCaller = createCallerFactory(appRouter);

@@ -56,6 +56,12 @@ export interface RestHandlerOptions {
   maxBodyBytes?: number;
   /** The router whose procedures the routes name and whose input schemas coerce queries. Default: appRouter. */
   router?: RouterLike;
+  /**
+   * Operations to call directly by procedure name, skipping the tRPC caller (the same functions the
+   * procedures wrap), which validate their input themselves with the procedure's schema. Routes
+   * whose procedure is not here go through `caller`.
+   */
+  operations?: Record<string, (ctx: RequestContext, input: any) => Promise<unknown>>;
 }
 
 /** Answers a request when a route matches its path; resolves false (and writes nothing) otherwise. */
@@ -486,9 +492,16 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         input = Object.fromEntries(query);
       }
 
-      let target = caller(ctx) as unknown as Record<string, unknown>;
-      for (const segment of compiled.procedurePath) target = target[segment] as Record<string, unknown>;
-      const data = await (target as unknown as (input: unknown) => Promise<unknown>)(input);
+      let data: unknown;
+      const operation = options.operations?.[compiled.route.procedure];
+      if (operation) {
+        // The operation validates its input itself, with the same schema the procedure declares.
+        data = await operation(ctx, input);
+      } else {
+        let target = caller(ctx) as unknown as Record<string, unknown>;
+        for (const segment of compiled.procedurePath) target = target[segment] as Record<string, unknown>;
+        data = await (target as unknown as (input: unknown) => Promise<unknown>)(input);
+      }
 
       write(
         res,

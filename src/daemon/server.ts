@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { appRouter, builtinModules, createCaller, restRoutes } from '../app.js';
+import { appRouter, builtinModules, createCaller, operations, restRoutes } from '../app.js';
 import type { Origin } from '../kernel/actor.js';
 import type { RaosConfig } from '../kernel/config.js';
 import { ERROR_CODES, RaosError, toRaosError } from '../kernel/errors.js';
@@ -110,6 +110,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const rest = createRestHandler({
       routes: restRoutes,
       caller: createCaller,
+      operations,
       context: (req, url) => contextFor(req, 'rest', url),
       log,
       // Room for the largest value Memory accepts, plus the rest of the request.

@@ -16,12 +16,17 @@ export interface Actor {
   ip?: string;
 }
 
+let ownerName: string | undefined;
+
 export function ownerActor(origin: Origin = 'cli'): Actor {
-  let name = 'owner';
-  try {
-    name = userInfo().username || name;
-  } catch {
-    /* no passwd entry (containers): keep the generic name */
+  if (ownerName === undefined) {
+    // Read once: os.userInfo() reads the passwd database on every call.
+    ownerName = 'owner';
+    try {
+      ownerName = userInfo().username || ownerName;
+    } catch {
+      /* no passwd entry (containers): keep the generic name */
+    }
   }
-  return { kind: 'owner', id: 'owner', name, role: 'SuperAdmin', origin };
+  return { kind: 'owner', id: 'owner', name: ownerName, role: 'SuperAdmin', origin };
 }

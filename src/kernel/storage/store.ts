@@ -440,6 +440,9 @@ export function createSystemTables(db: Database): void {
   // and keeping it in memory halves the cost of a commit (sql.js otherwise makes and deletes a file
   // in its in-memory file system for every transaction).
   db.exec('pragma journal_mode = memory');
+  // One connection owns the database for its whole life: SQLite need not re-check the file (for a
+  // hot journal or a changed schema) at the start of every transaction.
+  db.exec('pragma locking_mode = exclusive');
   db.exec(`create table if not exists ${META_TABLE} (key text primary key, value text not null)`);
   db.exec(`create table if not exists ${MIGRATIONS_TABLE} (id text primary key, applied_at text not null)`);
 }

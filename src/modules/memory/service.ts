@@ -5,7 +5,7 @@
  * Expired entries are invisible to reads at once and are deleted by the next write transaction
  * (with the writer's clock passed in as a parameter, so journal replay deletes exactly the same rows).
  */
-import type { Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { Actor } from '../../kernel/actor.js';
 import { conflict, invalidInput, notFound, parseInput } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
@@ -89,17 +89,35 @@ export class MemoryService {
     }
   }
 
+  /**
+   * The lookup `get` runs on every read, built and compiled by Kysely once: building a query costs
+   * more than running it. Its parameters are scope, namespace, key and now, in that order.
+   */
+  #getQuery(): string {
+    if (this.#getSql === undefined) {
+      const compiled = this.#store.db
+        .selectFrom('entries')
+        .selectAll()
+        .where('scope', '=', '')
+        .where('namespace', '=', '')
+        .where('key', '=', '')
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', 0)]))
+        .compile();
+      if (compiled.parameters.length !== 4) throw new Error(`memory get query has ${compiled.parameters.length} parameters, expected 4`);
+      this.#getSql = compiled.sql;
+    }
+    return this.#getSql;
+  }
+
+  #getSql: string | undefined;
+
   async get(_actor: Actor, raw: GetInput): Promise<MemoryEntry> {
     const input = parseInput(getInput, raw);
     this.#checkKey(input.key);
-    const row = await this.#store.db
-      .selectFrom('entries')
-      .selectAll()
-      .where('scope', '=', input.scope)
-      .where('namespace', '=', input.namespace)
-      .where('key', '=', input.key)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.#now())]))
-      .executeTakeFirst();
+    const { rows } = await this.#store.db.executeQuery<Row>(
+      CompiledQuery.raw(this.#getQuery(), [input.scope, input.namespace, input.key, this.#now()]),
+    );
+    const row = rows[0];
     if (!row) {
       throw notFound(`no key '${input.key}' in namespace '${input.namespace}' (scope ${input.scope})`, {
         hint: 'List what exists with `raos memory list`.',
