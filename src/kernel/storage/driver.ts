@@ -139,16 +139,32 @@ export class SqljsEngine {
   }
 }
 
+/** A FIFO mutex for the one connection; `isFree` lets a read skip the queue when nobody holds it. */
 class Mutex {
-  #tail: Promise<void> = Promise.resolve();
+  #locked = false;
+  readonly #waiters: (() => void)[] = [];
+
+  get isFree(): boolean {
+    return !this.#locked;
+  }
 
   /** Resolves with the release function once every earlier holder has released. */
   lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
-    const acquired = this.#tail.then(() => release);
-    this.#tail = this.#tail.then(() => next);
-    return acquired;
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.#locked = true;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          const next = this.#waiters.shift();
+          if (next) next();
+          else this.#locked = false;
+        });
+      };
+      if (this.#locked) this.#waiters.push(grant);
+      else grant();
+    });
   }
 }
 
@@ -211,6 +227,21 @@ export class JournaledDriver implements Driver {
   }
 
   async init(): Promise<void> {}
+
+  /**
+   * Runs a read-only statement without Kysely's connection machinery: at once when no transaction
+   * holds the connection (sql.js is synchronous, so nothing can interleave), else after it.
+   */
+  async read<R>(sql: string, params: readonly SqlParam[]): Promise<R[]> {
+    this.#sink.assertUsable();
+    if (this.#mutex.isFree) return this.#engine.run(sql, params).rows as R[];
+    const release = await this.#mutex.lock();
+    try {
+      return this.#engine.run(sql, params).rows as R[];
+    } finally {
+      release();
+    }
+  }
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.#mutex.lock();

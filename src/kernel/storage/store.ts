@@ -112,7 +112,19 @@ export class Store<DB = any> {
       commit: (statements) => this.#commit(statements),
       assertUsable: () => this.#assertUsable(),
     };
-    this.db = new Kysely<DB>({ dialect: new JournaledDialect(new JournaledDriver(this.#engine, sink)) });
+    this.#driver = new JournaledDriver(this.#engine, sink);
+    this.db = new Kysely<DB>({ dialect: new JournaledDialect(this.#driver) });
+  }
+
+  readonly #driver: JournaledDriver;
+
+  /**
+   * A read-only query by its SQL text (compile it once with Kysely's `.compile()`): the fast path for
+   * hot reads, skipping query building and Kysely's connection handling. Refuses anything but a SELECT.
+   */
+  query<R>(sql: string, params: readonly (string | number | null | Uint8Array)[]): Promise<R[]> {
+    if (!/^\s*select\b/i.test(sql)) return Promise.reject(new RaosError('INTERNAL', `Store.query runs SELECT statements only: ${sql}`));
+    return this.#driver.read<R>(sql, params);
   }
 
   static async open<DB = any>(options: OpenStoreOptions): Promise<Store<DB>> {

@@ -5,7 +5,7 @@
  * Expired entries are invisible to reads at once and are deleted by the next write transaction
  * (with the writer's clock passed in as a parameter, so journal replay deletes exactly the same rows).
  */
-import { CompiledQuery, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Actor } from '../../kernel/actor.js';
 import { conflict, invalidInput, notFound, parseInput } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
@@ -114,10 +114,7 @@ export class MemoryService {
   async get(_actor: Actor, raw: GetInput): Promise<MemoryEntry> {
     const input = parseInput(getInput, raw);
     this.#checkKey(input.key);
-    const { rows } = await this.#store.db.executeQuery<Row>(
-      CompiledQuery.raw(this.#getQuery(), [input.scope, input.namespace, input.key, this.#now()]),
-    );
-    const row = rows[0];
+    const [row] = await this.#store.query<Row>(this.#getQuery(), [input.scope, input.namespace, input.key, this.#now()]);
     if (!row) {
       throw notFound(`no key '${input.key}' in namespace '${input.namespace}' (scope ${input.scope})`, {
         hint: 'List what exists with `raos memory list`.',

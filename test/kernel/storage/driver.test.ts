@@ -52,3 +52,30 @@ describe('journaled driver', () => {
     await again.close();
   });
 });
+
+describe('Store.query (the fast read path)', () => {
+  it('reads by SQL text, refuses writes, and never sees a transaction that is still open', async () => {
+    const store = await Store.open({ name: 't', path: join(tempDir(), 't.db'), mode: 'write' });
+    await store.write((trx) => sql`create table t (k text primary key)`.execute(trx));
+    await store.write((trx) => sql`insert into t values (${'a'})`.execute(trx));
+    expect(await store.query<{ k: string }>('select k from t where k = ?', ['a'])).toEqual([{ k: 'a' }]);
+    await expect(store.query('delete from t', [])).rejects.toThrow(/SELECT statements only/);
+
+    let letCommit!: () => void;
+    const gate = new Promise<void>((r) => (letCommit = r));
+    const writing = store.write(async (trx) => {
+      await sql`insert into t values (${'b'})`.execute(trx);
+      await gate;
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    const reading = store.query<{ n: number }>('select count(*) as n from t', []);
+    let readDone = false;
+    void reading.then(() => (readDone = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(readDone).toBe(false);
+    letCommit();
+    await writing;
+    expect((await reading)[0].n).toBe(2);
+    await store.close();
+  });
+});
