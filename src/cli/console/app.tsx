@@ -3,7 +3,7 @@
  * last commands, and a command line with history and Tab completion. Everything it does goes through
  * its props (running a command, listing modules, the event feed), so tests render it with fakes.
  */
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { EventFeed, FeedStatus } from './feed.js';
 import { appendHistory } from './history.js';
@@ -69,6 +69,29 @@ interface Editor {
   draft: string;
 }
 
+const NO_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
 const KEYS_HINT = 'Enter run · Tab complete · ↑↓ history · PgUp/PgDn scroll · help · exit';
 
 function helpLines(commands: readonly string[]): Line[] {
@@ -95,11 +118,14 @@ function lastLines(text: string): Line[] {
   return trimmed === '' ? [] : trimmed.split('\n').map((l) => ({ text: l.replace(/\t/g, '  ') }));
 }
 
-function Panel(props: { title: string; width?: number | string; height: number; children?: ReactNode; flexGrow?: number }) {
+function Panel(props: { title: string; width: number; height: number; children?: ReactNode }) {
+  // The title takes the first row inside the border (ink draws no text on borders).
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor="gray" width={props.width} height={props.height + 2} flexGrow={props.flexGrow} overflow="hidden">
-      <Box marginTop={-1} marginLeft={1}>
-        <Text bold> {props.title} </Text>
+    <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1} width={props.width} height={props.height + 3} flexShrink={0} overflow="hidden">
+      <Box flexShrink={0}>
+        <Text bold color="gray" wrap="truncate-end">
+          {props.title}
+        </Text>
       </Box>
       {props.children}
     </Box>
@@ -112,9 +138,9 @@ export function ConsoleApp(props: ConsoleProps) {
   const columns = props.columns ?? stdout?.columns ?? 80;
   const rows = props.rows ?? (stdout as { rows?: number } | undefined)?.rows ?? 24;
 
-  // Heights: banner 3, two bordered panels, the command line and its hint; one row spare so ink
-  // never has to clear the whole screen.
-  const free = Math.max(8, rows - 10);
+  // Heights: banner 3, two bordered panels with a title row each, the command line and its hint; one
+  // row spare so ink never has to clear the whole screen.
+  const free = Math.max(8, rows - 12);
   const topRows = Math.max(3, Math.min(FEED_ROWS, Math.floor(free / 2)));
   const outputRows = Math.max(3, free - topRows);
   const modulesWidth = Math.max(28, Math.floor(columns * 0.38));
@@ -139,6 +165,11 @@ export function ConsoleApp(props: ConsoleProps) {
   const [events, setEvents] = useState<ConsoleEvent[]>([]);
   const [status, setStatus] = useState<FeedStatus>({ state: 'local' });
   const running = useRef<AbortController | null>(null);
+  /** Lines entered while a command runs (type-ahead, a pasted block): run in order afterwards. */
+  const queue = useRef<string[]>([]);
+  const draining = useRef(false);
+  // Leaving while a command runs stops it.
+  useEffect(() => () => running.current?.abort(), []);
   const [busy, setBusy] = useState<string | null>(null);
 
   const refreshModules = useCallback(async () => {
@@ -173,7 +204,19 @@ export function ConsoleApp(props: ConsoleProps) {
     setScroll(0);
   };
 
-  async function submit(line: string) {
+  /** Runs entered lines one at a time, in order; Enter while one runs only queues its line. */
+  async function submit(line: string): Promise<void> {
+    queue.current.push(line);
+    if (draining.current) return;
+    draining.current = true;
+    try {
+      for (let next = queue.current.shift(); next !== undefined; next = queue.current.shift()) await runLine(next);
+    } finally {
+      draining.current = false;
+    }
+  }
+
+  async function runLine(line: string): Promise<void> {
     const ed = editor.current;
     ed.history = appendHistory(ed.history, line);
     ed.index = ed.history.length;
@@ -219,10 +262,11 @@ export function ConsoleApp(props: ConsoleProps) {
     await refreshModules();
   }
 
-  useInput((input, key) => {
+  const handleKey = (input: string, key: Key) => {
     const ed = editor.current;
     if (key.ctrl && input === 'c') {
       if (running.current) {
+        queue.current = [];
         running.current.abort();
         return;
       }
@@ -233,7 +277,6 @@ export function ConsoleApp(props: ConsoleProps) {
       setScroll((s) => Math.max(0, Math.min(most, s + (key.pageUp ? 1 : -1) * Math.max(1, outputRows - 1))));
       return;
     }
-    if (running.current) return;
     const set = (line: string, cursor = line.length) => {
       ed.line = line;
       ed.cursor = Math.max(0, Math.min(cursor, line.length));
@@ -283,6 +326,23 @@ export function ConsoleApp(props: ConsoleProps) {
     if (text === '') return;
     setHint(null);
     set(ed.line.slice(0, ed.cursor) + text + ed.line.slice(ed.cursor), ed.cursor + text.length);
+  };
+
+  useInput((input, key) => {
+    // ink splits escape sequences into keys but hands over plain text as one chunk, control
+    // characters included: `mem\t` from a fast typist, `memory list\r` from a paste or tmux.
+    if (input.length > 1 && /[\x00-\x1f\x7f]/.test(input) && !key.ctrl && !key.meta) {
+      for (const part of input.match(/[^\x00-\x1f\x7f]+|[\x00-\x1f\x7f]/g) ?? []) {
+        const code = part.charCodeAt(0);
+        if (part.length > 1 || (code >= 0x20 && code !== 0x7f)) handleKey(part, NO_KEY);
+        else if (part === '\r' || part === '\n') handleKey('', { ...NO_KEY, return: true });
+        else if (part === '\t') handleKey('', { ...NO_KEY, tab: true });
+        else if (part === '\x7f' || part === '\b') handleKey('', { ...NO_KEY, backspace: true });
+        else if (code >= 1 && code <= 26) handleKey(String.fromCharCode(code + 96), { ...NO_KEY, ctrl: true });
+      }
+      return;
+    }
+    handleKey(input, key);
   });
 
 
@@ -292,14 +352,11 @@ export function ConsoleApp(props: ConsoleProps) {
   const from = Math.max(0, output.length - outputRows - Math.min(scroll, maxScroll));
   const shownOutput = output.slice(from, from + outputRows);
 
-  const moduleLines: Line[] = [];
-  for (const m of modules ?? []) {
-    const ok = m.state === 'ready';
-    moduleLines.push({ text: `${ok ? '●' : m.state === 'failed' ? '✗' : '○'} ${m.name} ${m.version} ${m.state}`, tone: ok ? undefined : m.state === 'failed' ? 'error' : 'dim' });
-    if (m.error) moduleLines.push({ text: `  ${m.error}`, tone: 'error' });
-  }
-  const shownModules =
-    moduleLines.length > topRows ? [...moduleLines.slice(0, topRows - 1), { text: `+${moduleLines.length - topRows + 1} more lines (module list)`, tone: 'dim' as const }] : moduleLines;
+  // A failure's reason wraps under its module, cut to two lines; a list longer than the panel is cut
+  // at the bottom, and the title still counts every module.
+  const reasonMax = Math.max(20, (modulesWidth - 6) * 2);
+  const failed = (modules ?? []).filter((m) => m.state === 'failed').length;
+  const modulesTitle = modules === null ? 'Modules' : `Modules (${modules.length}${failed ? `, ${failed} failed` : ''})`;
 
   const where =
     status.state === 'attached'
@@ -311,7 +368,7 @@ export function ConsoleApp(props: ConsoleProps) {
           : 'running locally (no daemon)';
   const feedNote =
     status.state === 'local'
-      ? 'not attached: start the daemon to see live events (daemon start)'
+      ? 'not attached: start the daemon to see live events'
       : status.state === 'connecting'
         ? `connecting to ${status.url}…`
         : status.state === 'error'
@@ -344,16 +401,27 @@ export function ConsoleApp(props: ConsoleProps) {
         </Box>
       </Box>
       <Box>
-        <Panel title="Modules" width={modulesWidth} height={topRows}>
+        <Panel title={modulesTitle} width={modulesWidth} height={topRows}>
           {modules === null && !modulesError ? <Text dimColor>loading…</Text> : null}
-          {modulesError ? <Text color="red" wrap="truncate-end">could not list modules: {modulesError}</Text> : null}
-          {shownModules.map((l, i) => (
-            <Text key={i} {...tone(l)} wrap="truncate-end">
-              {l.text}
-            </Text>
-          ))}
+          {modulesError ? <Text color="red">could not list modules: {modulesError}</Text> : null}
+          {(modules ?? []).map((m) => {
+            const mark = m.state === 'ready' ? '●' : m.state === 'failed' ? '✗' : '○';
+            const color = m.state === 'ready' ? undefined : m.state === 'failed' ? 'red' : 'gray';
+            return (
+              <Box key={m.name} flexDirection="column" flexShrink={0}>
+                <Text color={color} wrap="truncate-end">
+                  {[mark, m.name, m.version, m.state].filter(Boolean).join(' ')}
+                </Text>
+                {m.error ? (
+                  <Box paddingLeft={2}>
+                    <Text color="red">{m.error.length > reasonMax ? m.error.slice(0, reasonMax - 1) + '…' : m.error}</Text>
+                  </Box>
+                ) : null}
+              </Box>
+            );
+          })}
         </Panel>
-        <Panel title="Events" height={topRows} flexGrow={1}>
+        <Panel title="Events" width={columns - modulesWidth} height={topRows}>
           {feedNote ? <Text dimColor wrap="truncate-end">{feedNote}</Text> : null}
           {shownEvents.map((e, i) => (
             <Text key={`${e.timestamp}-${i}`} wrap="truncate-end">
@@ -362,7 +430,7 @@ export function ConsoleApp(props: ConsoleProps) {
           ))}
         </Panel>
       </Box>
-      <Panel title={scroll > 0 && maxScroll > 0 ? `Output (scrolled back ${Math.min(scroll, maxScroll)} lines)` : 'Output'} height={outputRows}>
+      <Panel title={scroll > 0 && maxScroll > 0 ? `Output (scrolled back ${Math.min(scroll, maxScroll)} lines)` : 'Output'} width={columns} height={outputRows}>
         {shownOutput.length === 0 ? <Text dimColor>Type a command below, or help.</Text> : null}
         {shownOutput.map((l, i) => (
           <Text key={from + i} {...tone(l)} wrap="truncate-end">
@@ -374,19 +442,21 @@ export function ConsoleApp(props: ConsoleProps) {
         <Text color="magenta" bold>
           raos›{' '}
         </Text>
-        {busy !== null ? (
-          <Text dimColor wrap="truncate-end">running {busy} … (Ctrl-C stops it)</Text>
-        ) : (
-          <Text wrap="truncate-start">
-            {ed.line.slice(0, ed.cursor)}
-            <Text inverse>{ed.line[ed.cursor] ?? ' '}</Text>
-            {ed.line.slice(ed.cursor + 1)}
-          </Text>
-        )}
+        <Text wrap="truncate-start">
+          {ed.line.slice(0, ed.cursor)}
+          <Text inverse>{ed.line[ed.cursor] ?? ' '}</Text>
+          {ed.line.slice(ed.cursor + 1)}
+        </Text>
       </Box>
-      <Text {...(hint ? tone(hint) : { dimColor: true })} wrap="truncate-end">
-        {hint ? hint.text : KEYS_HINT}
-      </Text>
+      {busy !== null ? (
+        <Text color="yellow" wrap="truncate-end">
+          running {busy} … (Ctrl-C stops it{queue.current.length ? `; ${queue.current.length} more queued` : ''})
+        </Text>
+      ) : (
+        <Text {...(hint ? tone(hint) : { dimColor: true })} wrap="truncate-end">
+          {hint ? hint.text : KEYS_HINT}
+        </Text>
+      )}
     </Box>
   );
 }
