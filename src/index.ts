@@ -16,3 +16,7 @@ export type { RaosConfig } from './kernel/config.js';
 export { acquireLock } from './kernel/storage/lock.js';
 /** Kysely's raw SQL tag, for migrations and queries that the builder does not cover. */
 export { sql } from 'kysely';
+export { createClient } from './client.js';
+export type { ClientOptions, RaosClient } from './client.js';
+export { startDaemon } from './daemon/server.js';
+export type { DaemonOptions, RunningDaemon } from './daemon/server.js';

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { TRPCError } from '@trpc/server';
 import { WebSocketServer } from 'ws';
 import { appRouter, builtinModules, createCaller, operations, restRoutes } from '../app.js';
 import type { Origin } from '../kernel/actor.js';
@@ -99,10 +100,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return { kernel, actor: { ...actor, ip: req.socket.remoteAddress } };
     };
 
+    // tRPC clients expect tRPC's error shape, so a bad token is a TRPCError (401, data.raos.code UNAUTHORIZED).
+    const trpcContext = (req: IncomingMessage): RequestContext => {
+      try {
+        return contextFor(req, 'trpc');
+      } catch (err) {
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: (err as Error).message, cause: err });
+      }
+    };
     const trpc = createHTTPHandler({
       router: appRouter,
       basePath: '/trpc/',
-      createContext: ({ req }) => contextFor(req, 'trpc'),
+      createContext: ({ req }) => trpcContext(req),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc procedure failed', { path, error: error.message });
       },
@@ -122,7 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const trpcWs = applyWSSHandler({
       wss: trpcWss,
       router: appRouter,
-      createContext: ({ req }) => contextFor(req, 'trpc'),
+      createContext: ({ req }) => trpcContext(req),
       keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     });
     const gateway = createWsGateway({
@@ -154,8 +163,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: 'the daemon is shutting down' } }, { connection: 'close' });
           return;
         }
-        if (!isPublic(path) && path !== '/readyz' && !path.startsWith('/api/')) {
-          // REST answers 401 in its own envelope; every other route is checked here.
+        if (!isPublic(path) && path !== '/readyz' && !path.startsWith('/api/') && !path.startsWith('/trpc')) {
+          // REST and tRPC answer 401 in their own formats; every other route is checked here.
           if (!auth.verify(requestToken(req, url), 'trpc')) {
             sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is required' } }, { 'www-authenticate': 'Bearer' });
             return;
