@@ -14,6 +14,10 @@ const benches = [
   { name: 'commits: throughput', args: [join(ROOT, 'bench', 'commits.mjs'), '--only=throughput'] },
   // --expose-gc lets the size benchmark free the hundreds of MiB it builds before it measures.
   { name: 'commits: cost vs size', args: ['--expose-gc', join(ROOT, 'bench', 'commits.mjs'), '--only=size'] },
+  // The daemon (issue 3): each part starts its own daemon and baselines as child processes.
+  { name: 'daemon: start and RSS', args: [join(ROOT, 'bench', 'daemon.mjs'), '--only=start'] },
+  { name: 'daemon: REST', args: [join(ROOT, 'bench', 'daemon.mjs'), '--only=rest'] },
+  { name: 'daemon: /ws fan-out', args: [join(ROOT, 'bench', 'daemon.mjs'), '--only=ws'] },
 ];
 
 function runChild(bench) {

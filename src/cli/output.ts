@@ -8,7 +8,12 @@ import { RaosError, toRaosError } from '../kernel/errors.js';
 export function cliError(err: unknown): RaosError {
   if (err instanceof Error && 'oclif' in err) {
     const oclif = (err as { oclif?: { exit?: number } }).oclif;
-    const message = err.message.split('\n').filter((l) => !/^\s*See more help with/.test(l)).join('\n').trim();
+    const message = err.message
+      .split('\n')
+      .filter((l) => !/^\s*See more help with/.test(l))
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
     if (oclif?.exit === 2 || /Parse|Flag|Arg|Option/i.test(err.constructor?.name ?? '')) {
       return new RaosError('INVALID_INPUT', message, { hint: 'Run the command with --help to see its arguments and flags.', cause: err });
     }
