@@ -18,6 +18,7 @@ const entry: Record<string, string> = {
   'hooks/command-not-found': 'src/hooks/command-not-found.ts',
   'cli/fatal': 'src/cli/fatal.ts',
   'cli/prewarm': 'src/cli/prewarm.ts',
+  'daemon/main': 'src/daemon/main.ts',
 };
 for (const file of walk('src/commands')) entry[relative('src', file).replace(/\.ts$/, '')] = file;
 

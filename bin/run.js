@@ -10,6 +10,12 @@ if (argv.length === 1 && argv[0] === '--version') {
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
   process.exit(0);
 }
+// The daemon itself runs without the CLI framework (see src/daemon/main.ts); --help still goes to oclif.
+if (argv[0] === 'daemon' && argv[1] === 'start' && argv.includes('--foreground') && !argv.includes('--help') && !argv.includes('-h')) {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const { main } = await import('../dist/daemon/main.js');
+  await main(argv.slice(2), version);
+}
 // Compile sql.js in the background while the CLI loads (see src/cli/prewarm.ts). Started before
 // oclif is imported, hence no static import of it in this file.
 import('../dist/cli/prewarm.js').then((m) => m.prewarm(argv), () => {});

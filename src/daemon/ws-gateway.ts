@@ -177,6 +177,25 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   };
   const sendJson = (client: Client, value: unknown) => send(client, JSON.stringify(value));
 
+  /**
+   * Events come in bursts (a group commit acknowledges many writes at once). Holding each socket
+   * corked until the end of the event-loop turn sends a burst to a client as one write instead of
+   * one system call per event: with 1,000 clients that is most of the fan-out's cost.
+   * (`_socket` is ws's underlying net.Socket; ws has no public cork.)
+   */
+  const corked = new Set<{ cork(): void; uncork(): void }>();
+  const uncorkAll = () => {
+    for (const socket of corked) socket.uncork();
+    corked.clear();
+  };
+  const corkFor = (ws: WebSocket) => {
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket || corked.has(socket)) return;
+    if (corked.size === 0) setImmediate(uncorkAll);
+    socket.cork();
+    corked.add(socket);
+  };
+
   const onEvent = (event: RaosEvent) => {
     const eventTopic = topicOf(event.eventType);
     let frame: Buffer | undefined;
@@ -195,6 +214,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
           return;
         }
       }
+      if (client.ws.readyState === WebSocket.OPEN) corkFor(client.ws);
       if (send(client, frame)) delivered++;
     }
     if (delivered > 0) onMetric?.({ type: 'delivered', count: delivered });
