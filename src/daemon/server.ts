@@ -18,7 +18,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { TRPCError } from '@trpc/server';
 import { WebSocketServer } from 'ws';
 import { appRouter, builtinModules, createCaller, operations, restRoutes } from '../app.js';
-import type { Origin } from '../kernel/actor.js';
+import type { Actor, Origin } from '../kernel/actor.js';
 import type { RaosConfig } from '../kernel/config.js';
 import { ERROR_CODES, RaosError, toRaosError } from '../kernel/errors.js';
 import { Kernel } from '../kernel/kernel.js';
@@ -61,10 +61,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
+const FIXED_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/ws', '/api/openapi.json']);
+const REST_PREFIXES = new Set(restRoutes.map((r) => r.path.split('/').slice(0, 4).join('/')));
+
+/** A bounded set of metric labels: unknown paths must not grow the metrics without end. */
 function routeLabel(path: string): string {
-  if (path.startsWith('/trpc')) return 'trpc';
-  if (path.startsWith('/api/')) return path.split('/').slice(0, 4).join('/');
-  return path;
+  if (FIXED_ROUTES.has(path)) return path;
+  if (path === '/trpc' || path.startsWith('/trpc/')) return 'trpc';
+  if (path.startsWith('/api/')) {
+    const prefix = path.split('/').slice(0, 4).join('/');
+    return REST_PREFIXES.has(prefix) ? prefix : '/api/other';
+  }
+  return 'other';
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
@@ -90,8 +98,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const auth = ownerTokenVerifier(token);
     const metrics = createMetrics(kernel);
 
+    // A keep-alive connection presents the same token on every request: verify (hash and compare in
+    // constant time) once per connection and token, not once per request.
+    const verified = new WeakMap<object, { token: string; actor: Actor }>();
+    const verifyRequest = (req: IncomingMessage, origin: Origin, url?: URL): Actor | null => {
+      const token = requestToken(req, url);
+      if (!token) return null;
+      const seen = verified.get(req.socket);
+      if (seen && seen.token === token) return { ...seen.actor, origin };
+      const actor = auth.verify(token, origin);
+      if (actor) verified.set(req.socket, { token, actor });
+      return actor;
+    };
+
     const contextFor = (req: IncomingMessage, origin: Origin, url?: URL): RequestContext => {
-      const actor = auth.verify(requestToken(req, url), origin);
+      const actor = verifyRequest(req, origin, url);
       if (!actor) {
         throw new RaosError('UNAUTHORIZED', 'a valid token is required', {
           hint: 'Send Authorization: Bearer <token>; the owner token is in the file `raos daemon status` names.',
@@ -146,6 +167,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
     });
 
+    // Labelled metric children, looked up once per label set instead of on every request.
+    const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
+    const requestCounter = (route: string, method: string, status: number) => {
+      const key = `${route} ${method} ${status}`;
+      let child = counters.get(key);
+      if (!child) counters.set(key, (child = metrics.requests.labels(route, method, String(status))));
+      return child;
+    };
+    const latencies = new Map<string, ReturnType<typeof metrics.latency.labels>>();
+    const latencyOf = (route: string) => {
+      let child = latencies.get(route);
+      if (!child) latencies.set(route, (child = metrics.latency.labels(route)));
+      return child;
+    };
+
     let closing = false;
     const isPublic = (path: string) => config.server.publicHealth && (path === '/healthz' || path === '/metrics' || path === '/api/openapi.json');
 
@@ -155,8 +191,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const path = url.pathname;
       res.once('finish', () => {
         const route = routeLabel(path);
-        metrics.requests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
-        metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+        requestCounter(route, req.method ?? 'GET', res.statusCode).inc();
+        latencyOf(route).observe((performance.now() - started) / 1000);
       });
       try {
         if (closing) {
@@ -165,7 +201,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }
         if (!isPublic(path) && path !== '/readyz' && !path.startsWith('/api/') && !path.startsWith('/trpc')) {
           // REST and tRPC answer 401 in their own formats; every other route is checked here.
-          if (!auth.verify(requestToken(req, url), 'trpc')) {
+          if (!verifyRequest(req, 'trpc', url)) {
             sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is required' } }, { 'www-authenticate': 'Bearer' });
             return;
           }
