@@ -101,6 +101,21 @@ export async function spawnDaemon(options: {
   });
 }
 
+/** The `-c key=value` overrides `daemon start` and `daemon restart` pass on: --config, --port, --host. */
+export function daemonOverrides(flags: { config?: string[]; port?: number; host?: string }): string[] {
+  const overrides = [...(flags.config ?? [])];
+  if (flags.port !== undefined) overrides.push(`server.port=${flags.port}`);
+  if (flags.host !== undefined) overrides.push(`server.host=${flags.host}`);
+  return overrides;
+}
+
+/** Starts `raos daemon start --foreground` for workspace `root` in the background (see spawnDaemon). */
+export function startInBackground(options: { cliRoot: string; root: string; dataDir: string; overrides: string[] }): Promise<DaemonState> {
+  const args = [join(options.cliRoot, 'bin', 'run.js'), 'daemon', 'start', '--foreground', '--workspace', options.root];
+  for (const c of options.overrides) args.push('-c', c);
+  return spawnDaemon({ dataDir: options.dataDir, command: process.execPath, args });
+}
+
 /** SIGTERM, wait, then SIGKILL after `timeoutMs`. Cleans up files a killed daemon left behind. */
 export async function stopDaemon(dataDir: string, timeoutMs = 10_000): Promise<{ stopped: boolean; pid: number | null; forced: boolean }> {
   const state = readDaemonState(dataDir);

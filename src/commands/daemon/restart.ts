@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RaosCommand } from '../../cli/base.js';
-import { spawnDaemon, stopDaemon } from '../../daemon/control.js';
+import { daemonOverrides, startInBackground, stopDaemon } from '../../daemon/control.js';
 import { workspacePaths } from '../../kernel/workspace.js';
 
 export default class DaemonRestart extends RaosCommand {
@@ -14,15 +14,11 @@ export default class DaemonRestart extends RaosCommand {
 
   async run() {
     const { flags } = await this.parse(DaemonRestart);
-    const overrides = [...(flags.config ?? [])];
-    if (flags.port !== undefined) overrides.push(`server.port=${flags.port}`);
-    if (flags.host !== undefined) overrides.push(`server.host=${flags.host}`);
+    const overrides = daemonOverrides(flags);
     const ws = this.workspace({ ...flags, config: overrides });
     const { dataDir } = workspacePaths(ws.root, ws.config);
     const stopped = await stopDaemon(dataDir, flags.timeout * 1000);
-    const args = [this.config.root + '/bin/run.js', 'daemon', 'start', '--foreground', '--workspace', ws.root];
-    for (const c of overrides) args.push('-c', c);
-    const state = await spawnDaemon({ dataDir, command: process.execPath, args });
+    const state = await startInBackground({ cliRoot: this.config.root, root: ws.root, dataDir, overrides });
     this.log(`raos daemon ${stopped.stopped ? 're' : ''}started at ${state.url} (pid ${state.pid})`);
     return { stopped: stopped.stopped, previousPid: stopped.pid, pid: state.pid, url: state.url, port: state.port, tokenFile: state.tokenFile };
   }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RaosCommand } from '../../cli/base.js';
-import { spawnDaemon } from '../../daemon/control.js';
+import { daemonOverrides, startInBackground } from '../../daemon/control.js';
 import { readDaemonState } from '../../daemon/state.js';
 import { workspacePaths } from '../../kernel/workspace.js';
 
@@ -24,9 +24,7 @@ With --foreground it runs in this process until SIGTERM or Ctrl-C (for container
 
   async run() {
     const { flags } = await this.parse(DaemonStart);
-    const overrides = [...(flags.config ?? [])];
-    if (flags.port !== undefined) overrides.push(`server.port=${flags.port}`);
-    if (flags.host !== undefined) overrides.push(`server.host=${flags.host}`);
+    const overrides = daemonOverrides(flags);
     const ws = this.workspace({ ...flags, config: overrides });
     const { dataDir } = workspacePaths(ws.root, ws.config);
     if (!LOOPBACK.has(ws.config.server.host)) {
@@ -41,9 +39,7 @@ With --foreground it runs in this process until SIGTERM or Ctrl-C (for container
       const { runForeground } = await import('../../daemon/foreground.js');
       return runForeground({ root: ws.root, config: ws.config, version: this.config.version, print: (line) => this.log(line) });
     }
-    const args = [this.config.root + '/bin/run.js', 'daemon', 'start', '--foreground', '--workspace', ws.root];
-    for (const c of overrides) args.push('-c', c);
-    const state = await spawnDaemon({ dataDir, command: process.execPath, args });
+    const state = await startInBackground({ cliRoot: this.config.root, root: ws.root, dataDir, overrides });
     this.log(`raos daemon started at ${state.url} (pid ${state.pid})`);
     return { started: true, alreadyRunning: false, pid: state.pid, url: state.url, port: state.port, tokenFile: state.tokenFile };
   }
