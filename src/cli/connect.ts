@@ -67,7 +67,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       });
     }
     const { remoteClient } = await import('./remote.js');
-    return { client: remoteClient({ url: daemon.url, token }), workspace, via: { daemon: daemon.url }, close: async () => {} };
+    return { client: remoteClient({ url: daemon.url, token, timeoutMs: workspace.config.server.clientTimeoutMs }), workspace, via: { daemon: daemon.url }, close: async () => {} };
   }
   const log = options.log ?? createStderrLogger(workspace.config.log.level);
   const kernel = await Kernel.create({

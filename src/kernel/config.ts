@@ -59,6 +59,9 @@ export const configFileSchema = z
         publicHealth: z.boolean().default(true).meta({
           description: 'Serve /healthz without a token.',
         } satisfies KeyMeta),
+        clientTimeoutMs: z.number().int().min(100).max(3600000).default(120000).meta({
+          description: 'How long a CLI command waits for the daemon to answer before failing with UNAVAILABLE.',
+        } satisfies KeyMeta),
       })
       .strict()
       .prefault({}),

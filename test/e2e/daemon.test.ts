@@ -56,6 +56,20 @@ describe('daemon lifecycle', () => {
     expect((await ws.ok(['memory', 'set', 'after', '1'])).key).toBe('after');
   });
 
+  it('fails with UNAVAILABLE, not a hang, when the daemon stops answering', async () => {
+    const ws = await workspace();
+    const daemon = await startDaemon(ws);
+    process.kill(daemon.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const error = await ws.fails(['memory', 'get', 'x', '-c', 'server.clientTimeoutMs=500'], 'UNAVAILABLE', 15);
+      expect(error.message).toContain(daemon.url);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      process.kill(daemon.pid, 'SIGCONT');
+    }
+  });
+
   it('names a port that is already taken', async () => {
     const ws = await workspace();
     const blocker = createServer();

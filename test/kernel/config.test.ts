@@ -42,7 +42,7 @@ function thrown(fn: () => unknown): RaosError {
 describe('loadConfig precedence', () => {
   it('uses defaults, and the folder name for name, when there are no files', () => {
     const { config, sources, files } = loadConfig({ root, env: {} });
-    expect(config.server).toEqual({ port: 7077, host: '127.0.0.1', publicHealth: true });
+    expect(config.server).toEqual({ port: 7077, host: '127.0.0.1', publicHealth: true, clientTimeoutMs: 120000 });
     expect(config.name).toBe(path.basename(root));
     expect(config.environment).toBe('development');
     expect(config.storage).toEqual({ driver: 'sqljs', dataDir: 'data', lockTimeoutMs: 15000, checkpointBytes: 4194304 });
@@ -259,6 +259,7 @@ describe('keys', () => {
       'server.port',
       'server.host',
       'server.publicHealth',
+      'server.clientTimeoutMs',
       'storage.driver',
       'storage.dataDir',
       'storage.lockTimeoutMs',
@@ -290,7 +291,7 @@ describe('keys', () => {
     write('raos.json', { modules: { settings: { chat: { maxRooms: 4 } } } });
     const { config } = loadConfig({ root, env: {} });
     expect(getConfigValue(config, 'server.port')).toBe(7077);
-    expect(getConfigValue(config, 'server')).toEqual({ port: 7077, host: '127.0.0.1', publicHealth: true });
+    expect(getConfigValue(config, 'server')).toEqual({ port: 7077, host: '127.0.0.1', publicHealth: true, clientTimeoutMs: 120000 });
     expect(getConfigValue(config, 'modules.settings.chat.maxRooms')).toBe(4);
     expect(getConfigValue(config, 'memory.defaultTtl')).toBeUndefined();
     const err = thrown(() => getConfigValue(config, 'server.prot'));
