@@ -18,5 +18,12 @@ raos module list
 raos db status
 raos db check
 raos db backup "$dir/backup"
+# The same commands through the daemon (a free port; it stops again at the end).
+raos daemon start --port 0
+trap 'node bin/run.js daemon stop >/dev/null 2>&1 || true' EXIT
+raos memory set visits 1
+raos memory get greeting
+raos daemon status
+raos daemon stop
 echo >&2
 echo "Workspace left in $dir (RAOS_HOME=$dir raos memory list)" >&2
