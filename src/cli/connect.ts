@@ -4,7 +4,7 @@
  * writes first takes the workspace lock. (When the daemon runs, the same calls go to it over tRPC.)
  */
 import * as z from 'zod';
-import { appRouter, builtinModules, createCaller } from '../app.js';
+import { builtinModules, createCaller } from '../app.js';
 import { ownerActor } from '../kernel/actor.js';
 import { loadConfig, type LoadedConfig } from '../kernel/config.js';
 import { RaosError } from '../kernel/errors.js';
@@ -102,4 +102,3 @@ export function parseOverrides(values: readonly string[] | undefined): Record<st
   return out;
 }
 
-export { appRouter };

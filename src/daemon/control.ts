@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RaosError } from '../kernel/errors.js';
-import { isAlive, readDaemonState, clearDaemonState, type DaemonState } from './state.js';
+import { isAlive } from '../kernel/storage/lock.js';
+import { clearDaemonState, readDaemonState, type DaemonState } from './state.js';
 
 export interface DaemonStatus {
   running: boolean;

@@ -5,7 +5,8 @@
  */
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../kernel/workspace.js';
+import { writeFileAtomic } from '../kernel/durable.js';
+import { isAlive } from '../kernel/storage/lock.js';
 
 export interface DaemonState {
   pid: number;
@@ -20,14 +21,6 @@ export interface DaemonState {
 export const stateFile = (dataDir: string) => join(dataDir, 'daemon.json');
 export const tokenFile = (dataDir: string) => join(dataDir, 'daemon.token');
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The running daemon of this data folder, or null (stale files are cleaned up on the way). */
 export function readDaemonState(dataDir: string): DaemonState | null {

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { RaosError, formatIssues } from './errors.js';
-import { CONFIG_FILE, writeFileAtomic } from './workspace.js';
+import { writeFileAtomic } from './durable.js';
+import { CONFIG_FILE } from './workspace.js';
 
 export const ENVIRONMENTS = ['development', 'staging', 'production', 'test'] as const;
 export type RaosEnvironment = (typeof ENVIRONMENTS)[number];

@@ -4,7 +4,7 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Actor } from './actor.js';
-import { ERROR_CODES, RaosError, toRaosError } from './errors.js';
+import { ERROR_CODES, toRaosError } from './errors.js';
 import type { Kernel } from './kernel.js';
 
 export interface RequestContext {
@@ -49,4 +49,3 @@ const raosErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const procedure = t.procedure.use(raosErrors);
 export const createCallerFactory = t.createCallerFactory;
-export { RaosError };

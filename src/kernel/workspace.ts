@@ -4,11 +4,11 @@
  *
  *   --workspace DIR > RAOS_HOME > walk up from the working directory > the user's data dir
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { RaosConfig } from './config.js';
+import { writeFileAtomic } from './durable.js';
 import { RaosError } from './errors.js';
 
 /** The file that marks a workspace. */
@@ -169,42 +169,4 @@ export function workspacePaths(
   };
 }
 
-/**
- * Replaces `file` so that readers see the old or the new content, never a torn one, even after a crash:
- * write a temp file in the same folder, fsync it, rename it over the target, fsync the folder.
- * `mode` defaults to the existing file's mode (so a 0600 file stays 0600), else 0666 less the umask.
- */
-export function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number } = {}): void {
-  const dir = path.dirname(file);
-  const mode = opts.mode ?? statOrUndefined(file)?.mode ?? 0o666;
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  try {
-    const fd = openSync(temp, 'wx', mode & 0o7777);
-    try {
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-  fsyncDirectory(dir);
-}
-
-function fsyncDirectory(dir: string): void {
-  // Makes the rename durable on POSIX; Windows cannot open a folder for fsync, and NTFS journals renames.
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Best effort: the data itself is already fsynced.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+export { writeFileAtomic };

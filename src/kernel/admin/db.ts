@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RaosError, toRaosError } from '../errors.js';
 import type { Kernel } from '../kernel.js';
-import { writeFileDurably, type StoreStatus } from '../storage/store.js';
+import { writeFileDurably } from '../durable.js';
+import type { StoreStatus } from '../storage/store.js';
 
 export interface DatabaseReport {
   module: string;

@@ -6,9 +6,10 @@
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { fsyncDir, readSegment } from './journal.js';
+import { fsyncDir, writeFileDurably } from '../durable.js';
+import { readSegment } from './journal.js';
 import { loadSqlJs } from './sqljs.js';
-import { applyRecords, createSystemTables, META_TABLE, writeFileDurably } from './store.js';
+import { applyRecords, createSystemTables, META_TABLE } from './store.js';
 
 export async function checkpointFromDisk(dbPath: string, segments: string[]): Promise<number> {
   const SQL = await loadSqlJs();

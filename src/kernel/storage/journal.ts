@@ -16,6 +16,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { fsyncDir } from '../durable.js';
 import { RaosError } from '../errors.js';
 
 export const SEGMENT_MAGIC = Buffer.from('RAOSJNL1', 'ascii');
@@ -162,17 +163,6 @@ export function planReplay(dbPath: string, afterLsn: number): ReplayPlan {
   return { records, segments, tornTail };
 }
 
-export function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 /** Creates an empty segment (magic only), durably. */
 export function createSegment(path: string): void {

@@ -12,11 +12,11 @@
  *   commit does not grow with the database.
  * - A damaged database file is reported with its path and is never overwritten.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Kysely, type Transaction } from 'kysely';
 import type { Database, SqlJsStatic, Statement as SqlJsStatement } from 'sql.js';
+import { fsyncDir, writeFileDurably } from '../durable.js';
 import { RaosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -24,10 +24,10 @@ import type { Migration } from '../module.js';
 import { JournaledDialect, JournaledDriver, SqljsEngine, type CommitSink } from './driver.js';
 import {
   encodeRecord,
-  fsyncDir,
   JournalWriter,
   listSegments,
   planReplay,
+  SEGMENT_MAGIC,
   segmentPath,
   type JournalRecord,
   type ReplayPlan,
@@ -525,8 +525,8 @@ function repairTornTail(
   const keep = `${torn.path}.torn-${now()}`;
   const all = readFileSync(torn.path);
   writeFileSync(keep, all.subarray(torn.validBytes));
-  truncateSync(torn.path, Math.max(torn.validBytes, 8));
-  if (torn.validBytes < 8) writeFileSync(torn.path, Buffer.from('RAOSJNL1', 'ascii'));
+  truncateSync(torn.path, Math.max(torn.validBytes, SEGMENT_MAGIC.length));
+  if (torn.validBytes < SEGMENT_MAGIC.length) writeFileSync(torn.path, SEGMENT_MAGIC);
   log?.warn('journal ended in a torn record (a write cut short by a crash); it was never acknowledged and was set aside', {
     path: torn.path,
     reason: torn.reason,
@@ -538,18 +538,4 @@ function removeStaleTemps(path: string): void {
   const dir = dirname(path);
   const prefix = basename(path) + '.tmp-';
   for (const f of readdirSync(dir)) if (f.startsWith(prefix)) unlinkSync(join(dir, f));
-}
-
-/** Writes a temp file beside `path`, fsyncs it, renames it over `path`, and fsyncs the folder. */
-export async function writeFileDurably(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
 }
