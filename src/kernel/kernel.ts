@@ -193,6 +193,7 @@ export class Kernel {
         background: this.#options.background,
         workerScript: this.#options.background ? findWorkerScript() : undefined,
         now: this.now,
+        readRetryMs: this.config.storage.lockTimeoutMs,
       });
       this.#stores.set(name, store);
       store.catch(() => this.#stores.delete(name));

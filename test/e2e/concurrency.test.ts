@@ -3,7 +3,7 @@
  * delete the journal segments it covers). A reader must never miss an acknowledged write nor report
  * damage because of that race.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,7 +42,7 @@ describe('readers racing checkpointing writers', () => {
     const [w, r] = await Promise.all([Promise.all(writers), Promise.all(readers)]);
     for (const result of w) expect(result.code, result.stderr).toBe(0);
     for (const result of r) {
-      expect(result.code, result.stderr).toBe(0);
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
       expect(JSON.parse(result.stdout).value).toBe('still here');
     }
     const list = await raos(home, ['memory', 'list', '--json']);
@@ -50,5 +50,48 @@ describe('readers racing checkpointing writers', () => {
     const status = JSON.parse((await raos(home, ['db', 'status', '--json'])).stdout);
     expect(status.databases[0].status.checkpointLsn).toBeGreaterThan(0);
     expect((await raos(home, ['db', 'check'])).code).toBe(0);
+  });
+
+  it('a reader opening while another process checkpoints in a tight loop always sees every acknowledged write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raos-e2e-race-store-'));
+    const path = join(dir, 'race.db');
+    // The writer: creates the table, acknowledges `ready`, then commits and checkpoints as fast as it can,
+    // so the file is replaced and segments deleted thousands of times while we read.
+    const writer = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
+        const { Store, sql } = await import(${JSON.stringify(resolve('dist/index.js'))});
+        const store = await Store.open({ name: 'race', path: ${JSON.stringify(path)}, mode: 'write' });
+        await store.write((t) => sql\`create table kv (k text primary key, v text)\`.execute(t));
+        await store.write((t) => sql\`insert into kv values ('anchor', 'still here')\`.execute(t));
+        await store.checkpoint();
+        process.stdout.write('ready\\n');
+        for (let i = 0; ; i++) {
+          await store.write((t) => sql\`insert or replace into kv values (\${'k' + (i % 50)}, \${String(i)})\`.execute(t));
+          await store.checkpoint();
+        }
+        `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((ok, fail) => {
+        writer.stdout.once('data', () => ok());
+        writer.once('exit', (code) => fail(new Error(`writer exited early with ${code}`)));
+      });
+      const { Store, sql } = await import(resolve('dist/index.js'));
+      for (let i = 0; i < 150; i++) {
+        const reader = await Store.open({ name: 'race', path, mode: 'read' });
+        const rows = (await sql`select v from kv where k = 'anchor'`.execute(reader.db)).rows;
+        expect(rows).toEqual([{ v: 'still here' }]);
+        await reader.close();
+      }
+    } finally {
+      writer.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

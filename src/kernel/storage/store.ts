@@ -61,6 +61,8 @@ export interface OpenStoreOptions {
   longRunning?: boolean;
   /** Clock for torn-tail file names; tests pin it. */
   now?: () => number;
+  /** How long a reader keeps retrying while other processes keep checkpointing. Default 15 s. */
+  readRetryMs?: number;
 }
 
 export interface StoreStatus {
@@ -132,23 +134,11 @@ export class Store<DB = any> {
     const { path, mode } = options;
     if (path && mode === 'write' && existsSync(path)) removeStaleTemps(path);
     // A reader holds no lock, so another process may checkpoint while we read: it renames a new file
-    // into place and deletes the segments that file covers. If the file changed during our read, what
-    // we read may lack those segments: read again.
-    let image: LoadedImage;
-    for (let attempt = 1; ; attempt++) {
-      const before = fileIdentity(path);
-      try {
-        image = loadImage(SQL, path);
-      } catch (err) {
-        if (attempt < MAX_READ_ATTEMPTS && fileIdentity(path) !== before) continue;
-        throw err;
-      }
-      if (attempt < MAX_READ_ATTEMPTS && fileIdentity(path) !== before) {
-        image.db.close();
-        continue;
-      }
-      break;
-    }
+    // into place, then deletes the segments that file covers. If the file changed during our read, what
+    // we read may lack records; if a segment vanished between listing and reading, we read a file
+    // newer than the segments we listed. Either way, read again, backing off a little, until one read
+    // sees a file that stayed the same, or the deadline passes. A read that raced is never accepted.
+    const image = await readStable(SQL, options);
     if (path && image.tornTail && mode === 'write') repairTornTail(image.tornTail, options.now ?? Date.now, options.log);
     const store = new Store<DB>(options, image.db, image.lsn, image.checkpointLsn);
     await store.#migrate(options.migrations ?? []);
@@ -381,7 +371,40 @@ export class Store<DB = any> {
 }
 
 export const DEFAULT_CHECKPOINT_BYTES = 4 * 1024 * 1024;
-const MAX_READ_ATTEMPTS = 5;
+const DEFAULT_READ_RETRY_MS = 15_000;
+
+/** Loads the image, again and again while checkpoints by other processes race the read (see `open`). */
+async function readStable(SQL: SqlJsStatic, options: OpenStoreOptions): Promise<LoadedImage> {
+  const { path } = options;
+  const deadline = Date.now() + (options.readRetryMs ?? DEFAULT_READ_RETRY_MS);
+  for (let attempt = 1; ; attempt++) {
+    const before = fileIdentity(path);
+    let image: LoadedImage | undefined;
+    let failure: unknown;
+    try {
+      image = loadImage(SQL, path);
+    } catch (err) {
+      failure = err;
+    }
+    // Only a reader can race: a writer holds the lock that every checkpointing process holds.
+    const raced =
+      options.mode === 'read' && (fileIdentity(path) !== before || (failure as NodeJS.ErrnoException)?.code === 'ENOENT');
+    if (!raced) {
+      if (failure) throw failure;
+      return image!;
+    }
+    image?.db.close();
+    if (Date.now() >= deadline) {
+      throw new RaosError(
+        'LOCK_TIMEOUT',
+        `the ${options.name} database changed under every one of ${attempt} reads (other processes keep checkpointing it)`,
+        { hint: 'Try again, or start the daemon (`raos daemon start`) so that commands share one open database.', details: { path } },
+      );
+    }
+    // Jittered backoff, 1 ms doubling to 64 ms: readers that collided spread out.
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(64, 2 ** attempt)));
+  }
+}
 
 interface LoadedImage {
   db: Database;
