@@ -15,6 +15,16 @@ raos memory get player:1 --namespace game --json
 raos memory list
 raos memory list --pattern 'player:*' --namespace game
 raos module list
+# Users, roles and tokens: a Guest may read but not write; every write and denial is audited.
+raos auth user create ada --role User
+raos auth user create gus --role Guest
+raos auth roles
+raos memory get greeting --as gus
+raos memory set greeting "hi" --as gus || true
+token=$(node bin/run.js auth token create --name demo --user ada --expires 1h --json | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')
+echo "\$ RAOS_TOKEN=… raos auth whoami" >&2
+RAOS_TOKEN="$token" node bin/run.js auth whoami
+raos audit list --limit 5
 raos db status
 raos db check
 raos db backup "$dir/backup"
@@ -23,6 +33,8 @@ raos daemon start --port 0
 trap 'node bin/run.js daemon stop >/dev/null 2>&1 || true' EXIT
 raos memory set visits 1
 raos memory get greeting
+echo "\$ RAOS_TOKEN=… raos memory set visits 2   # as ada, through the daemon" >&2
+RAOS_TOKEN="$token" node bin/run.js memory set visits 2
 raos daemon status
 raos daemon stop
 echo >&2

@@ -23,6 +23,10 @@ export abstract class RaosCommand extends Command {
       multiple: true,
       helpGroup: 'GLOBAL',
     }),
+    as: Flags.string({
+      summary: 'Act as this user (the workspace owner only), to check what they may do. Acting as a token\'s user: set RAOS_TOKEN.',
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   /** `write` commands take the workspace lock; `read` ones open databases read-only. */
@@ -36,10 +40,11 @@ export abstract class RaosCommand extends Command {
   }
 
   /** Connects to the operations (in process, or the daemon when it runs). Closed after the command. */
-  protected async connect(flags: { workspace?: string; config?: string[] }): Promise<Connection> {
+  protected async connect(flags: { workspace?: string; config?: string[]; as?: string }): Promise<Connection> {
     const ctor = this.constructor as typeof RaosCommand;
     this.#connection = await connect({
       workspace: flags.workspace,
+      as: flags.as,
       overrides: parseOverrides(flags.config),
       access: ctor.access,
       purpose: `raos ${this.id?.replace(/:/g, ' ') ?? ''}`.trim(),

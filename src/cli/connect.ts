@@ -12,6 +12,7 @@ import { Kernel } from '../kernel/kernel.js';
 import { createStderrLogger, type Logger } from '../kernel/logger.js';
 import { findWorkspace, workspacePaths, type WorkspaceSource } from '../kernel/workspace.js';
 import { readDaemonState, readToken } from '../daemon/state.js';
+import type { UserTokens } from '../daemon/auth.js';
 
 export type Client = ReturnType<typeof createCaller>;
 
@@ -44,6 +45,8 @@ export interface ConnectOptions extends WorkspaceOptions {
   /** Shown to other processes that wait for our lock, e.g. `raos memory set`. */
   purpose: string;
   log?: Logger;
+  /** `--as NAME`: the owner acts as that user, to see what they may do. */
+  as?: string;
 }
 
 export interface Connection {
@@ -54,28 +57,42 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/**
+ * Who the command acts as: the workspace owner (the local operator, explicitly), or the user of the
+ * token in RAOS_TOKEN, or, with `--as NAME`, the owner acting as that user.
+ */
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const workspace = resolveWorkspace(options);
+  const env = options.env ?? process.env;
+  const userToken = env.RAOS_TOKEN || undefined;
+  if (userToken && options.as) {
+    throw new RaosError('INVALID_INPUT', '--as: the owner acts as another user; it cannot be combined with RAOS_TOKEN', {
+      hint: 'Unset RAOS_TOKEN to act as the owner with --as, or drop --as to act as the token\'s user.',
+    });
+  }
   // When the workspace's daemon runs, it owns the databases: every call goes through it.
   const { dataDir } = workspacePaths(workspace.root, workspace.config);
   const daemon = readDaemonState(dataDir);
   if (daemon) {
-    const token = readToken(dataDir);
+    const token = userToken ?? readToken(dataDir);
     if (!token) {
       throw new RaosError('UNAUTHORIZED', `the daemon at ${daemon.url} runs, but its token file ${daemon.tokenFile} cannot be read`, {
-        hint: 'Run raos as the user who started the daemon.',
+        hint: 'Run raos as the user who started the daemon, or set RAOS_TOKEN to a token from `raos auth login`.',
       });
     }
     const { remoteClient } = await import('./remote.js');
-    return { client: remoteClient({ url: daemon.url, token, timeoutMs: workspace.config.server.clientTimeoutMs }), workspace, via: { daemon: daemon.url }, close: async () => {} };
+    const client = remoteClient({ url: daemon.url, token, as: options.as, timeoutMs: workspace.config.server.clientTimeoutMs });
+    return { client, workspace, via: { daemon: daemon.url }, close: async () => {} };
   }
   const log = options.log ?? createStderrLogger(workspace.config.log.level);
+  // Anyone but the owner may be denied, and denials are audited: that needs the write lock.
+  const actsForSomeone = Boolean(userToken || options.as);
   const kernel = await Kernel.create({
     root: workspace.root,
     config: workspace.config,
     log,
     builtins: builtinModules,
-    access: options.access,
+    access: actsForSomeone ? 'write' : options.access,
     purpose: options.purpose,
     onLockWait: (holder) => {
       if (process.stderr.isTTY) {
@@ -83,8 +100,27 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       }
     },
   });
-  const client = createCaller({ kernel, actor: ownerActor('cli') });
-  return { client, workspace, via: 'local', close: () => kernel.close() };
+  try {
+    let actor = ownerActor('cli');
+    if (actsForSomeone) {
+      const auth = await kernel.service<UserTokens>('auth');
+      if (options.as) actor = await auth.actorFor(options.as, 'cli');
+      else {
+        const verified = await auth.verifyToken(userToken!, 'cli');
+        if (!verified) {
+          throw new RaosError('UNAUTHORIZED', 'RAOS_TOKEN holds a token that is wrong, expired or revoked', {
+            hint: 'Log in again with `raos auth login NAME`, or unset RAOS_TOKEN to act as the workspace owner.',
+          });
+        }
+        actor = verified;
+      }
+    }
+    const client = createCaller({ kernel, actor });
+    return { client, workspace, via: 'local', close: () => kernel.close() };
+  } catch (err) {
+    await kernel.close();
+    throw err;
+  }
 }
 
 /** Parses repeated `-c key=value` flags. */

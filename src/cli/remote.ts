@@ -8,12 +8,16 @@ import { appRouter } from '../app.js';
 import { RaosError } from '../kernel/errors.js';
 import type { Client } from './connect.js';
 
-export function remoteClient(options: { url: string; token: string; timeoutMs: number }): Client {
+export function remoteClient(options: { url: string; token: string; timeoutMs: number; as?: string }): Client {
   const trpc = createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
         url: `${options.url}/trpc`,
-        headers: () => ({ authorization: `Bearer ${options.token}` }),
+        headers: () => ({
+          authorization: `Bearer ${options.token}`,
+          'x-raos-origin': 'cli',
+          ...(options.as ? { 'x-raos-as': options.as } : {}),
+        }),
         // A daemon that hangs must not hang the command with it.
         fetch: (url, init) => fetch(url, { ...(init as RequestInit), signal: AbortSignal.timeout(options.timeoutMs) }),
       }),

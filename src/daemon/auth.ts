@@ -1,11 +1,17 @@
 /**
- * The daemon's owner token. The daemon makes a fresh random token at start, writes it to a file only
- * the owner can read (mode 0600), and accepts requests that present it. Compared in constant time on
- * hashes, so neither the comparison nor the length leaks anything.
+ * Who is calling the daemon. The daemon makes a fresh random owner token at start and writes it to a
+ * file only the owner can read (mode 0600); users present session or API tokens that the auth module
+ * verifies (hashed, constant-time, with expiry and revocation). A request without a token is the
+ * anonymous actor, which the operation guard lets call public operations only (logging in).
+ *
+ * A keep-alive connection presents the same token on every request, so the verified actor is cached
+ * per connection, and dropped when the token expires or the auth module reports a change (a revoked
+ * token, a disabled user, a new role) by bumping its generation.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ownerActor, type Actor, type Origin } from '../kernel/actor.js';
+import { anonymousActor, ownerActor, type Actor, type Origin } from '../kernel/actor.js';
+import { RaosError } from '../kernel/errors.js';
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
@@ -15,10 +21,10 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 export interface TokenVerifier {
   /** The actor a token stands for, or null when it is missing or wrong. */
-  verify(token: string | undefined | null, origin: Origin): Actor | null;
+  verify(token: string | undefined | null, origin: Origin): Actor | null | Promise<Actor | null>;
 }
 
-export function ownerTokenVerifier(ownerToken: string): TokenVerifier {
+export function ownerTokenVerifier(ownerToken: string): TokenVerifier & { verify(token: string | undefined | null, origin: Origin): Actor | null } {
   const expected = digest(ownerToken);
   return {
     verify(token, origin) {
@@ -26,6 +32,14 @@ export function ownerTokenVerifier(ownerToken: string): TokenVerifier {
       return timingSafeEqual(digest(token), expected) ? ownerActor(origin) : null;
     },
   };
+}
+
+/** What the daemon needs of the auth module. */
+export interface UserTokens {
+  verifyToken(token: string, origin: Origin): Promise<Actor | null>;
+  /** The owner acting as a user (`--as NAME`). */
+  actorFor(name: string, origin: Origin): Promise<Actor>;
+  readonly generation: number;
 }
 
 /** The token a request carries: `Authorization: Bearer <token>`, else `?token=`. */
@@ -37,4 +51,72 @@ export function requestToken(req: IncomingMessage, url?: URL): string | undefine
   }
   const query = (url ?? new URL(req.url ?? '/', 'http://localhost')).searchParams.get('token');
   return query ?? undefined;
+}
+
+export interface Doorman extends TokenVerifier {
+  /**
+   * The actor of an HTTP request: from its token (cached per connection), the anonymous actor when
+   * it has none, or a RaosError UNAUTHORIZED when the token is wrong, expired or revoked. The owner
+   * may act as another user with the `x-raos-as` header; `x-raos-origin: cli` marks calls of the CLI.
+   */
+  request(req: IncomingMessage, origin: Origin, url?: URL): Promise<Actor>;
+}
+
+interface Cached {
+  token: string;
+  as: string | undefined;
+  actor: Actor;
+  generation: number;
+}
+
+export function createDoorman(options: { ownerToken: string; users: () => Promise<UserTokens | undefined> }): Doorman {
+  const owner = ownerTokenVerifier(options.ownerToken);
+  const perConnection = new WeakMap<object, Cached>();
+
+  const verify = async (token: string | undefined | null, origin: Origin): Promise<Actor | null> => {
+    if (!token) return null;
+    const actor = owner.verify(token, origin);
+    if (actor) return actor;
+    const users = await options.users();
+    return users ? users.verifyToken(token, origin) : null;
+  };
+
+  const unauthorized = () =>
+    new RaosError('UNAUTHORIZED', 'a valid token is required', {
+      hint: 'Send Authorization: Bearer <token>: the owner token is in the file `raos daemon status` names; users get one from `raos auth login`.',
+    });
+
+  return {
+    verify,
+    async request(req, origin, url) {
+      if (req.headers['x-raos-origin'] === 'cli') origin = 'cli';
+      const ip = req.socket.remoteAddress;
+      const token = requestToken(req, url);
+      if (!token) return anonymousActor(origin, ip);
+      const as = req.headers['x-raos-as'] as string | undefined;
+      const users = await options.users();
+      const generation = users?.generation ?? 0;
+      const seen = perConnection.get(req.socket);
+      if (
+        seen &&
+        seen.token === token &&
+        seen.as === as &&
+        seen.generation === generation &&
+        (seen.actor.expiresAt === undefined || seen.actor.expiresAt > Date.now())
+      ) {
+        return { ...seen.actor, origin, ip };
+      }
+      let actor = await verify(token, origin);
+      if (!actor) throw unauthorized();
+      if (as !== undefined) {
+        if (actor.kind !== 'owner') {
+          throw new RaosError('FORBIDDEN', `only the workspace owner may act as another user (x-raos-as: ${as})`);
+        }
+        if (!users) throw new RaosError('UNAVAILABLE', 'the auth module is not available');
+        actor = await users.actorFor(as, origin);
+      }
+      perConnection.set(req.socket, { token, as, actor, generation });
+      return { ...actor, origin, ip };
+    },
+  };
 }

@@ -13,6 +13,7 @@ export interface DaemonMetrics {
   wsDropped: Counter;
   events: Counter<'topic'>;
   eventsDelivered: Counter;
+  rateLimited: Counter<'module'>;
 }
 
 export function createMetrics(kernel: Kernel): DaemonMetrics {
@@ -32,6 +33,7 @@ export function createMetrics(kernel: Kernel): DaemonMetrics {
     wsDropped: new Counter({ name: 'raos_ws_dropped_total', help: 'WebSocket clients closed for reading too slowly.', registers: [registry] }),
     events: new Counter({ name: 'raos_events_total', help: 'Events published on the bus, by topic.', labelNames: ['topic'], registers: [registry] }),
     eventsDelivered: new Counter({ name: 'raos_ws_events_delivered_total', help: 'Event messages sent to /ws clients.', registers: [registry] }),
+    rateLimited: new Counter({ name: 'raos_rate_limited_total', help: 'Calls refused by a rate limit, by module.', labelNames: ['module'], registers: [registry] }),
   };
   new Gauge({
     name: 'raos_module_state',

@@ -430,7 +430,9 @@ export function errorEnvelope(err: RaosError): { success: false; message: string
  */
 export function sendRestError(res: ServerResponse, err: unknown, status?: number, headers?: Record<string, string>): void {
   const raos = toRaosError(err);
-  const extra = raos.code === 'UNAUTHORIZED' ? { 'www-authenticate': 'Bearer', ...headers } : headers;
+  let extra = raos.code === 'UNAUTHORIZED' ? { 'www-authenticate': 'Bearer', ...headers } : headers;
+  const retryAfterMs = raos.details?.retryAfterMs;
+  if (raos.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') extra = { 'retry-after': String(Math.ceil(retryAfterMs / 1000)), ...extra };
   write(res, status ?? ERROR_CODES[raos.code].http, JSON.stringify(errorEnvelope(raos)), extra);
 }
 

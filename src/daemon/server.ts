@@ -18,13 +18,14 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { TRPCError } from '@trpc/server';
 import { WebSocketServer } from 'ws';
 import { appRouter, builtinModules, createCaller, operations, restRoutes } from '../app.js';
-import type { Actor, Origin } from '../kernel/actor.js';
+import type { Origin } from '../kernel/actor.js';
 import type { RaosConfig } from '../kernel/config.js';
 import { ERROR_CODES, RaosError, toRaosError } from '../kernel/errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Logger } from '../kernel/logger.js';
 import type { RequestContext } from '../kernel/trpc.js';
-import { newToken, ownerTokenVerifier, requestToken } from './auth.js';
+import { createDoorman, newToken, type TokenVerifier, type UserTokens } from './auth.js';
+import { createRateLimits } from '../kernel/limits.js';
 import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { createRestHandler, sendRestNotFound } from './rest.js';
@@ -95,36 +96,40 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
     const startedAt = Date.now();
     const token = newToken();
-    const auth = ownerTokenVerifier(token);
     const metrics = createMetrics(kernel);
-
-    // A keep-alive connection presents the same token on every request: verify (hash and compare in
-    // constant time) once per connection and token, not once per request.
-    const verified = new WeakMap<object, { token: string; actor: Actor }>();
-    const verifyRequest = (req: IncomingMessage, origin: Origin, url?: URL): Actor | null => {
-      const token = requestToken(req, url);
-      if (!token) return null;
-      const seen = verified.get(req.socket);
-      if (seen && seen.token === token) return { ...seen.actor, origin };
-      const actor = auth.verify(token, origin);
-      if (actor) verified.set(req.socket, { token, actor });
-      return actor;
-    };
-
-    const contextFor = (req: IncomingMessage, origin: Origin, url?: URL): RequestContext => {
-      const actor = verifyRequest(req, origin, url);
-      if (!actor) {
-        throw new RaosError('UNAUTHORIZED', 'a valid token is required', {
-          hint: 'Send Authorization: Bearer <token>; the owner token is in the file `raos daemon status` names.',
-        });
+    const limits = createRateLimits(config.rateLimits, (refusal) => {
+      if (refusal.first) log.warn('rate limit reached', { module: refusal.module, key: refusal.key, limit: refusal.limit });
+      metrics.rateLimited.inc({ module: refusal.module });
+    });
+    // Module initialisation failures are reported by /readyz; without auth, only the owner gets in.
+    const users = async () => {
+      try {
+        return await kernel.service<UserTokens>('auth');
+      } catch {
+        return undefined;
       }
-      return { kernel, actor: { ...actor, ip: req.socket.remoteAddress } };
+    };
+    const doorman = createDoorman({ ownerToken: token, users });
+    const auth: TokenVerifier = doorman;
+
+    const contextFor = async (req: IncomingMessage, origin: Origin, url?: URL): Promise<RequestContext> => ({
+      kernel,
+      actor: await doorman.request(req, origin, url),
+      limits,
+    });
+    /** For routes outside the operations (metrics, openapi): a real token, not the anonymous actor. */
+    const verifyRequest = async (req: IncomingMessage, url?: URL): Promise<boolean> => {
+      try {
+        return (await doorman.request(req, 'trpc', url)).kind !== 'anonymous';
+      } catch {
+        return false;
+      }
     };
 
     // tRPC clients expect tRPC's error shape, so a bad token is a TRPCError (401, data.raos.code UNAUTHORIZED).
-    const trpcContext = (req: IncomingMessage): RequestContext => {
+    const trpcContext = async (req: IncomingMessage): Promise<RequestContext> => {
       try {
-        return contextFor(req, 'trpc');
+        return await contextFor(req, 'trpc');
       } catch (err) {
         throw new TRPCError({ code: 'UNAUTHORIZED', message: (err as Error).message, cause: err });
       }
@@ -135,6 +140,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       createContext: ({ req }) => trpcContext(req),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc procedure failed', { path, error: error.message });
+      },
+      // RATE_LIMITED answers carry Retry-After, as on the REST door.
+      responseMeta: ({ errors }) => {
+        for (const error of errors) {
+          const raos = toRaosError(error.cause ?? error);
+          const ms = raos.details?.retryAfterMs;
+          if (raos.code === 'RATE_LIMITED' && typeof ms === 'number') return { headers: { 'retry-after': String(Math.ceil(ms / 1000)) } };
+        }
+        return {};
       },
     });
     const rest = createRestHandler({
@@ -158,6 +172,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const gateway = createWsGateway({
       bus: kernel.bus,
       auth,
+      authorizeSubscribe: async (actor, topics) => {
+        await operations['events.subscribe']({ kernel, actor, limits }, { topics });
+      },
       log: log.child({ component: 'ws' }),
       onMetric: (m) => {
         if (m.type === 'open') metrics.wsConnections.inc();
@@ -201,7 +218,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }
         if (!isPublic(path) && path !== '/readyz' && !path.startsWith('/api/') && !path.startsWith('/trpc')) {
           // REST and tRPC answer 401 in their own formats; every other route is checked here.
-          if (!verifyRequest(req, 'trpc', url)) {
+          if (!(await verifyRequest(req, url))) {
             sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is required' } }, { 'www-authenticate': 'Bearer' });
             return;
           }
@@ -259,11 +276,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         return;
       }
       if (url.pathname === '/trpc' || url.pathname === '/trpc/') {
-        if (!auth.verify(requestToken(req, url), 'trpc')) {
-          socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-          return;
-        }
-        trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req));
+        void verifyRequest(req, url).then((ok) => {
+          if (!ok) {
+            socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+            return;
+          }
+          trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req));
+        });
         return;
       }
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

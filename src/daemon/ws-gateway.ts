@@ -11,8 +11,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import * as z from 'zod';
-import type { Actor } from '../kernel/actor.js';
-import { formatIssues, invalidInput, type ErrorCode } from '../kernel/errors.js';
+import { describeActor, type Actor } from '../kernel/actor.js';
+import { formatIssues, invalidInput, toRaosError, type ErrorCode } from '../kernel/errors.js';
 import type { EventBus, RaosEvent } from '../kernel/events.js';
 import type { Logger } from '../kernel/logger.js';
 import { requestToken, type TokenVerifier } from './auth.js';
@@ -21,6 +21,11 @@ export interface WsGatewayOptions {
   bus: EventBus;
   /** `verify(token, 'ws')` gives the actor a token stands for, or null. */
   auth: TokenVerifier;
+  /**
+   * Checks a subscribe request (rate limit, `events.subscribe`, the topics' permissions) and throws a
+   * RaosError to refuse it; the client gets `{ type: 'error', code, message }` and keeps its topics.
+   */
+  authorizeSubscribe?(actor: Actor, topics: string[]): Promise<void>;
   log: Logger;
   /** Close a client whose unsent bytes exceed this (slow consumer). Default 1 MiB. */
   maxBufferedBytes?: number;
@@ -239,8 +244,23 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     client.actor = client.ip ? { ...actor, ip: client.ip } : actor;
     clearTimeout(client.authTimer);
     client.authTimer = undefined;
-    const { kind, id, name, role } = client.actor;
-    sendJson(client, { type: 'ready', actor: { kind, id, name, role } });
+    sendJson(client, { type: 'ready', actor: describeActor(client.actor) });
+  };
+
+  const subscribe = (client: Client, topics: string[]) => {
+    if (client.ws.readyState !== WebSocket.OPEN) return;
+    const next = new Set(client.topics);
+    for (const t of topics) next.add(t);
+    if (next.size > WS_MAX_TOPICS) {
+      sendJson(client, {
+        type: 'error',
+        code: 'INVALID_INPUT',
+        message: `topics: at most ${WS_MAX_TOPICS} topics per connection (this would make ${next.size})`,
+      });
+      return;
+    }
+    client.topics = next;
+    sendJson(client, { type: 'subscribed', topics: [...next].sort() });
   };
 
   const handleMessage = (client: Client, data: RawData) => {
@@ -260,28 +280,30 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     const message = parsed.message;
     switch (message.type) {
       case 'auth': {
-        const actor = auth.verify(message.token, 'ws');
-        if (!actor) {
-          log.info('rejected a WebSocket client with a bad token', { ip: client.ip });
-          client.ws.close(WS_CLOSE.UNAUTHORIZED, 'invalid token');
-          return;
-        }
-        authenticated(client, actor);
+        void Promise.resolve(auth.verify(message.token, 'ws')).then((actor) => {
+          if (!actor) {
+            log.info('rejected a WebSocket client with a bad token', { ip: client.ip });
+            client.ws.close(WS_CLOSE.UNAUTHORIZED, 'invalid token');
+            return;
+          }
+          authenticated(client, actor);
+        }, (err) => client.ws.close(WS_CLOSE.UNAUTHORIZED, String((err as Error).message).slice(0, 120)));
         return;
       }
       case 'subscribe': {
-        const next = new Set(client.topics);
-        for (const t of message.topics) next.add(t);
-        if (next.size > WS_MAX_TOPICS) {
-          sendJson(client, {
-            type: 'error',
-            code: 'INVALID_INPUT',
-            message: `topics: at most ${WS_MAX_TOPICS} topics per connection (this would make ${next.size})`,
-          });
+        if (opts.authorizeSubscribe) {
+          const actor = client.actor!;
+          void opts.authorizeSubscribe(actor, message.topics).then(
+            () => subscribe(client, message.topics),
+            (err) => {
+              const raos = toRaosError(err);
+              const retryAfterMs = raos.details?.retryAfterMs;
+              sendJson(client, { type: 'error', code: raos.code, message: raos.message, ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}) });
+            },
+          );
           return;
         }
-        client.topics = next;
-        sendJson(client, { type: 'subscribed', topics: [...next].sort() });
+        subscribe(client, message.topics);
         return;
       }
       case 'unsubscribe': {
@@ -338,17 +360,22 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       return;
     }
     const token = requestToken(req);
-    let actor: Actor | null = null;
     // A token in the header or query must be right; without one, the client may send an auth message.
-    if (token !== undefined) {
-      actor = auth.verify(token, 'ws');
-      if (!actor) {
-        log.info('rejected a WebSocket upgrade with a bad token', { ip: req.socket.remoteAddress });
-        rejectUpgrade(socket, 401, 'Unauthorized', { code: 'UNAUTHORIZED', message: 'invalid token' });
-        return;
-      }
+    if (token === undefined) {
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, null));
+      return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, actor));
+    void Promise.resolve(auth.verify(token, 'ws')).then(
+      (actor) => {
+        if (!actor) {
+          log.info('rejected a WebSocket upgrade with a bad token', { ip: req.socket.remoteAddress });
+          rejectUpgrade(socket, 401, 'Unauthorized', { code: 'UNAUTHORIZED', message: 'invalid token' });
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, actor));
+      },
+      () => rejectUpgrade(socket, 503, 'Service Unavailable', { code: 'UNAVAILABLE', message: 'could not check the token' }),
+    );
   };
 
   const close: WsGateway['close'] = (options = {}) => {

@@ -36,6 +36,21 @@ const DURATION_ALLOWED = 'a duration such as 500ms, 30s, 10m, 1h30m, 2d, 1w, or 
 
 const durationString = z.string().refine((value) => durationMs(value) !== undefined, { message: DURATION_ALLOWED });
 
+/** Requests per minute and per hour of one module, counted per actor and per client IP; 0 means no limit. */
+function moduleLimits(perMinute: number, perHour: number, what: string) {
+  return z
+    .object({
+      perMinute: z.number().int().min(0).default(perMinute).meta({
+        description: `Requests per minute to ${what}, per actor and per IP; 0: no limit.`,
+      } satisfies KeyMeta),
+      perHour: z.number().int().min(0).default(perHour).meta({
+        description: `Requests per hour to ${what}, per actor and per IP; 0: no limit.`,
+      } satisfies KeyMeta),
+    })
+    .strict()
+    .prefault({});
+}
+
 /**
  * The shape of `raos.json` and `raos.<environment>.json`. Every key has a default (or is optional), so an
  * empty file is valid; unknown keys are errors so typos do not pass silently.
@@ -135,6 +150,43 @@ export const configFileSchema = z
           allowed: DURATION_ALLOWED,
           type: 'duration',
         } satisfies KeyMeta),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        sessionTtl: durationString.default('12h').meta({
+          description: 'How long a session token from `raos auth login` stays valid.',
+          allowed: DURATION_ALLOWED,
+          type: 'duration',
+        } satisfies KeyMeta),
+        passwordIterations: z.number().int().min(100000).max(10000000).default(600000).meta({
+          description: "PBKDF2-HMAC-SHA256 iterations for new password hashes (OWASP's current figure is 600000).",
+        } satisfies KeyMeta),
+        maxLoginAttempts: z.number().int().min(1).max(1000).default(5).meta({
+          description: 'Failed logins in a row after which an account is locked for auth.lockTime.',
+        } satisfies KeyMeta),
+        lockTime: durationString.default('15m').meta({
+          description: 'How long an account stays locked after auth.maxLoginAttempts failures.',
+          allowed: DURATION_ALLOWED,
+          type: 'duration',
+        } satisfies KeyMeta),
+      })
+      .strict()
+      .prefault({}),
+    rateLimits: z
+      .object({
+        enabled: z.boolean().default(true).meta({
+          description: 'Answer requests over the limits below with RATE_LIMITED (HTTP 429 and Retry-After).',
+        } satisfies KeyMeta),
+        exemptOwner: z.boolean().default(true).meta({
+          description: "The workspace owner (the daemon's owner token and the local CLI) is not limited.",
+        } satisfies KeyMeta),
+        default: moduleLimits(600, 0, 'modules without their own entry below'),
+        cms: moduleLimits(60, 1000, 'the CMS (the seed: 60/min, 1000/h)'),
+        game: moduleLimits(120, 0, 'the game engine (the seed: 120/min)'),
+        client: moduleLimits(30, 0, 'the client builder (the seed: 30/min)'),
+        auth: moduleLimits(60, 1000, 'auth: logins, tokens, users'),
       })
       .strict()
       .prefault({}),

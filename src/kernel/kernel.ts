@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { auditModule } from './audit.js';
 import type { RaosConfig } from './config.js';
 import { RaosError } from './errors.js';
 import { EventBus } from './events.js';
@@ -58,7 +59,7 @@ export interface KernelOptions {
 }
 
 /** CLI topics that external modules may not take as their names. */
-export const RESERVED_NAMES = ['config', 'db', 'module', 'init', 'help', 'daemon', 'console', 'version', 'plugins', 'autocomplete'];
+export const RESERVED_NAMES = ['config', 'db', 'module', 'init', 'help', 'daemon', 'console', 'version', 'plugins', 'autocomplete', 'audit', 'auth'];
 
 /** Finds dist/storage-worker.js from wherever this code runs (source tree or bundle). */
 function findWorkerScript(): string | undefined {
@@ -103,7 +104,9 @@ export class Kernel {
     this.bus = new EventBus({
       onError: (err, event) => this.log.error('event listener failed', { eventType: event.eventType, error: String(err) }),
     });
-    this.#builtins = new Map(options.builtins.map((b) => [b.name, b]));
+    // The audit trail is the kernel's own module: the operation guard writes to it for every module.
+    const builtins = [auditModule, ...options.builtins.filter((b) => b.name !== auditModule.name)];
+    this.#builtins = new Map(builtins.map((b) => [b.name, b]));
     this.modules = new ModuleManager({
       log: this.log,
       initTimeoutMs: options.config.modules.initTimeoutMs,
@@ -111,7 +114,7 @@ export class Kernel {
       contextFor: ({ definition, kind, call }) =>
         kind === 'builtin' ? this.#builtinContext(definition.name, call) : this.#context(definition.name, call),
     });
-    for (const builtin of options.builtins) {
+    for (const builtin of builtins) {
       this.modules.register({ definition: this.#asDefinition(builtin), kind: 'builtin' });
     }
   }

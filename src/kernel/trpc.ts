@@ -3,13 +3,24 @@
  * every error carries its raos code in `data.raos`, so any HTTP client and the CLI read the same codes.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
+import type * as z from 'zod';
 import type { Actor } from './actor.js';
 import { ERROR_CODES, toRaosError } from './errors.js';
 import type { Kernel } from './kernel.js';
+import type { RateLimits } from './limits.js';
+import { admit, settle, type Operation } from './operation.js';
 
 export interface RequestContext {
   kernel: Kernel;
   actor: Actor;
+  /** The daemon's rate limits; absent in a one-shot CLI process. */
+  limits?: RateLimits;
+}
+
+/** What each procedure declares: the operation it runs and its permission (the access matrix test reads it). */
+export interface ProcedureMeta {
+  operation: string;
+  permission: string | null;
 }
 
 const TRPC_CODE: Record<number, TRPCError['code']> = {
@@ -24,7 +35,7 @@ const TRPC_CODE: Record<number, TRPCError['code']> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-const t = initTRPC.context<RequestContext>().create({
+const t = initTRPC.context<RequestContext>().meta<ProcedureMeta>().create({
   errorFormatter({ shape, error }) {
     const raos = toRaosError(error.cause ?? error);
     return {
@@ -47,5 +58,39 @@ const raosErrors = t.middleware(async ({ next }) => {
 });
 
 export const router = t.router;
-export const procedure = t.procedure.use(raosErrors);
 export const createCallerFactory = t.createCallerFactory;
+const procedure = t.procedure.use(raosErrors);
+
+/**
+ * The guard of kernel/operation.ts as a tRPC middleware, placed before `.input()`: credentials, rate
+ * limit and permission come first, then tRPC validates the input, then the operation runs and writes
+ * are audited.
+ */
+function guarded<S extends z.ZodType, O>(op: Operation<S, O>) {
+  return procedure
+    .meta({ operation: op.name, permission: op.permission })
+    .use(async ({ ctx, getRawInput, next }) => {
+      const raw = await getRawInput();
+      await admit(op as Operation, ctx, raw);
+      const result = await next();
+      if (op.kind === 'write') await settle(op as Operation, ctx, raw, result.ok ? undefined : (result.error.cause ?? result.error));
+      else if (!result.ok) await settle(op as Operation, ctx, raw, result.error.cause ?? result.error);
+      return result;
+    })
+    .input(op.input);
+}
+
+/** The procedure of a read operation. */
+export function query<S extends z.ZodType, O>(op: Operation<S, O>) {
+  return guarded(op).query(({ ctx, input }) => op.run(ctx, input as z.output<S>));
+}
+
+/** The procedure of a write operation. */
+export function mutation<S extends z.ZodType, O>(op: Operation<S, O>) {
+  return guarded(op).mutation(({ ctx, input }) => op.run(ctx, input as z.output<S>));
+}
+
+/** The procedure of a streaming operation: the guard admits it, then `stream` (which should run the operation's checks) yields. */
+export function subscription<S extends z.ZodType, O, T>(op: Operation<S, O>, stream: (ctx: RequestContext, input: z.output<S>, signal: AbortSignal | undefined) => AsyncIterable<T>) {
+  return guarded(op).subscription(({ ctx, input, signal }) => stream(ctx, input as z.output<S>, signal));
+}

@@ -438,10 +438,12 @@ describe('console wiring', () => {
     it('lists modules locally, and through the daemon when it runs', async () => {
       const { root } = initWorkspace(tempDir());
       const list = moduleLister({ root });
-      expect(await list()).toEqual([{ name: 'memory', version: expect.any(String), state: 'ready', error: undefined }]);
+      expect(await list()).toEqual(
+        ['audit', 'auth', 'memory'].map((name) => ({ name, version: expect.any(String), state: 'ready', error: undefined })),
+      );
       const { config } = loadConfig({ root, env: {} });
       daemon = await startDaemon({ root, config, log: silentLogger, version: '0.0.0-test', host: '127.0.0.1', port: 0 });
-      expect((await list()).map((m) => m.name)).toEqual(['memory']);
+      expect((await list()).map((m) => m.name)).toEqual(['audit', 'auth', 'memory']);
     });
 
     it('the feed attaches, delivers events, and follows the daemon through a restart', async () => {

@@ -273,7 +273,29 @@ describe('keys', () => {
       'memory.maxKeyLength',
       'memory.maxValueBytes',
       'memory.defaultTtl',
+      'auth.sessionTtl',
+      'auth.passwordIterations',
+      'auth.maxLoginAttempts',
+      'auth.lockTime',
+      'rateLimits.enabled',
+      'rateLimits.exemptOwner',
+      'rateLimits.default.perMinute',
+      'rateLimits.default.perHour',
+      'rateLimits.cms.perMinute',
+      'rateLimits.cms.perHour',
+      'rateLimits.game.perMinute',
+      'rateLimits.game.perHour',
+      'rateLimits.client.perMinute',
+      'rateLimits.client.perHour',
+      'rateLimits.auth.perMinute',
+      'rateLimits.auth.perHour',
     ]);
+    // The seed's limits are the defaults: CMS 60/min and 1000/h, game 120/min, client builder 30/min.
+    const byKey = new Map(keys.map((k) => [k.key, k.default]));
+    expect([byKey.get('rateLimits.cms.perMinute'), byKey.get('rateLimits.cms.perHour')]).toEqual([60, 1000]);
+    expect(byKey.get('rateLimits.game.perMinute')).toBe(120);
+    expect(byKey.get('rateLimits.client.perMinute')).toBe(30);
+    expect(byKey.get('auth.passwordIterations')).toBe(600000);
     const port = keys.find((k) => k.key === 'server.port');
     expect(port).toMatchObject({
       type: 'integer',

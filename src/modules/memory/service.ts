@@ -7,7 +7,8 @@
  */
 import type { Transaction } from 'kysely';
 import type { Actor } from '../../kernel/actor.js';
-import { conflict, invalidInput, notFound, parseInput } from '../../kernel/errors.js';
+import { can } from '../../kernel/access.js';
+import { RaosError, conflict, invalidInput, notFound, parseInput } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
 import type { Store } from '../../kernel/storage/store.js';
 import type { MemoryTables } from './migrations.js';
@@ -42,6 +43,20 @@ function toEntry(row: Row): MemoryEntry {
     updatedAt: row.updated_at,
     expiresAt: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
   };
+}
+
+/**
+ * Entries in a `user:<id>` scope belong to that user: others need `memory.manage` to touch them.
+ * Global and session scopes are open to anyone holding memory.read / memory.write.
+ */
+function assertScope(actor: Actor, scope: string): void {
+  if (!scope.startsWith('user:') || can(actor, 'memory.manage')) return;
+  const owner = scope.slice(5);
+  if (owner === actor.id || owner === actor.name) return;
+  throw new RaosError('FORBIDDEN', `${actor.name} (role ${actor.role}) may not use scope ${scope}: it belongs to another user`, {
+    hint: `Use scope user:${actor.name}, global or session:<id>; other users' scopes need the permission 'memory.manage'.`,
+    details: { permission: 'memory.manage', scope },
+  });
 }
 
 /** Turns a glob into a RegExp over the whole key. */
@@ -111,9 +126,10 @@ export class MemoryService {
 
   #getSql: string | undefined;
 
-  async get(_actor: Actor, raw: GetInput): Promise<MemoryEntry> {
+  async get(actor: Actor, raw: GetInput): Promise<MemoryEntry> {
     const input = parseInput(getInput, raw);
     this.#checkKey(input.key);
+    assertScope(actor, input.scope);
     const [row] = await this.#store.query<Row>(this.#getQuery(), [input.scope, input.namespace, input.key, this.#now()]);
     if (!row) {
       throw notFound(`no key '${input.key}' in namespace '${input.namespace}' (scope ${input.scope})`, {
@@ -124,9 +140,10 @@ export class MemoryService {
     return toEntry(row);
   }
 
-  async set(_actor: Actor, raw: SetInput): Promise<MemoryEntry & { created: boolean }> {
+  async set(actor: Actor, raw: SetInput): Promise<MemoryEntry & { created: boolean }> {
     const input = parseInput(setInput, raw);
     this.#checkKey(input.key);
+    assertScope(actor, input.scope);
     const value = JSON.stringify(input.value);
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > this.#limits.maxValueBytes) {
@@ -178,9 +195,10 @@ export class MemoryService {
     return result;
   }
 
-  async delete(_actor: Actor, raw: DeleteInput): Promise<{ key: string; namespace: string; scope: string; deleted: boolean }> {
+  async delete(actor: Actor, raw: DeleteInput): Promise<{ key: string; namespace: string; scope: string; deleted: boolean }> {
     const input = parseInput(deleteInput, raw);
     this.#checkKey(input.key);
+    assertScope(actor, input.scope);
     const now = this.#now();
     const deleted = await this.#store.write(async (trx) => {
       await purgeExpired(trx, now);
@@ -203,7 +221,7 @@ export class MemoryService {
     return { ...address, deleted };
   }
 
-  async list(_actor: Actor, raw: ListInput): Promise<{ items: MemoryEntry[]; truncated: boolean }> {
+  async list(actor: Actor, raw: ListInput): Promise<{ items: MemoryEntry[]; truncated: boolean }> {
     const input = parseInput(listInput, raw);
     const matcher = input.pattern !== undefined ? globToRegExp(input.pattern) : null;
     const prefix = input.prefix ?? (input.pattern !== undefined ? globPrefix(input.pattern) : '');
@@ -215,7 +233,14 @@ export class MemoryService {
       .orderBy('namespace')
       .orderBy('key');
     if (input.namespace !== undefined) query = query.where('namespace', '=', input.namespace);
-    if (input.scope !== undefined) query = query.where('scope', '=', input.scope);
+    if (input.scope !== undefined) {
+      assertScope(actor, input.scope);
+      query = query.where('scope', '=', input.scope);
+    } else if (!can(actor, 'memory.manage')) {
+      // Only what the actor may read: global, sessions and its own user scope.
+      const own = [...new Set([`user:${actor.id}`, `user:${actor.name}`])];
+      query = query.where((eb) => eb.or([eb('scope', '=', 'global'), eb('scope', 'like', 'session:%'), eb('scope', 'in', own)]));
+    }
     // A range instead of LIKE: exact, case-sensitive, index-friendly on both SQLite and PostgreSQL.
     if (prefix) query = query.where('key', '>=', prefix).where('key', '<', prefix + '\u{10ffff}');
     if (!matcher) query = query.limit(input.limit + 1);
