@@ -12,6 +12,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { anonymousActor, ownerActor, type Actor, type Origin } from '../kernel/actor.js';
 import { RaosError } from '../kernel/errors.js';
+import { parseRequestUrl, type RequestUrl } from './url.js';
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
@@ -43,13 +44,13 @@ export interface UserTokens {
 }
 
 /** The token a request carries: `Authorization: Bearer <token>`, else `?token=`. */
-export function requestToken(req: IncomingMessage, url?: URL): string | undefined {
+export function requestToken(req: IncomingMessage, url?: RequestUrl): string | undefined {
   const header = req.headers.authorization;
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (match) return match[1];
   }
-  const query = (url ?? new URL(req.url ?? '/', 'http://localhost')).searchParams.get('token');
+  const query = (url ?? parseRequestUrl(req.url)).searchParams.get('token');
   return query ?? undefined;
 }
 
@@ -59,12 +60,14 @@ export interface Doorman extends TokenVerifier {
    * it has none, or a RaosError UNAUTHORIZED when the token is wrong, expired or revoked. The owner
    * may act as another user with the `x-raos-as` header; `x-raos-origin: cli` marks calls of the CLI.
    */
-  request(req: IncomingMessage, origin: Origin, url?: URL): Promise<Actor>;
+  request(req: IncomingMessage, origin: Origin, url?: RequestUrl): Actor | Promise<Actor>;
 }
 
 interface Cached {
   token: string;
   as: string | undefined;
+  origin: Origin;
+  /** The actor as requests on this connection get it: origin and IP included. Shared, never changed. */
   actor: Actor;
   generation: number;
 }
@@ -72,12 +75,15 @@ interface Cached {
 export function createDoorman(options: { ownerToken: string; users: () => Promise<UserTokens | undefined> }): Doorman {
   const owner = ownerTokenVerifier(options.ownerToken);
   const perConnection = new WeakMap<object, Cached>();
+  // The auth module, once it is up (looked up again while it is not).
+  let resolved: UserTokens | undefined;
+  const usersNow = async () => (resolved ??= await options.users());
 
   const verify = async (token: string | undefined | null, origin: Origin): Promise<Actor | null> => {
     if (!token) return null;
     const actor = owner.verify(token, origin);
     if (actor) return actor;
-    const users = await options.users();
+    const users = resolved ?? (await usersNow());
     return users ? users.verifyToken(token, origin) : null;
   };
 
@@ -88,35 +94,43 @@ export function createDoorman(options: { ownerToken: string; users: () => Promis
 
   return {
     verify,
-    async request(req, origin, url) {
+    request(req, origin, url) {
       if (req.headers['x-raos-origin'] === 'cli') origin = 'cli';
-      const ip = req.socket.remoteAddress;
       const token = requestToken(req, url);
-      if (!token) return anonymousActor(origin, ip);
+      if (!token) return anonymousActor(origin, req.socket.remoteAddress);
       const as = req.headers['x-raos-as'] as string | undefined;
-      const users = await options.users();
-      const generation = users?.generation ?? 0;
+      // The keep-alive fast path: the same token on the same connection, nothing changed since.
       const seen = perConnection.get(req.socket);
       if (
-        seen &&
+        seen !== undefined &&
+        resolved !== undefined &&
         seen.token === token &&
         seen.as === as &&
-        seen.generation === generation &&
+        seen.origin === origin &&
+        seen.generation === resolved.generation &&
         (seen.actor.expiresAt === undefined || seen.actor.expiresAt > Date.now())
       ) {
-        return { ...seen.actor, origin, ip };
+        return seen.actor;
       }
-      let actor = await verify(token, origin);
-      if (!actor) throw unauthorized();
-      if (as !== undefined) {
-        if (actor.kind !== 'owner') {
-          throw new RaosError('FORBIDDEN', `only the workspace owner may act as another user (x-raos-as: ${as})`);
-        }
-        if (!users) throw new RaosError('UNAVAILABLE', 'the auth module is not available');
-        actor = await users.actorFor(as, origin);
-      }
-      perConnection.set(req.socket, { token, as, actor, generation });
-      return { ...actor, origin, ip };
+      return verifyRequest(req, origin, token, as);
     },
   };
+
+  async function verifyRequest(req: IncomingMessage, origin: Origin, token: string, as: string | undefined): Promise<Actor> {
+    const users = resolved ?? (await usersNow());
+    const generation = users?.generation ?? 0;
+    let actor = await verify(token, origin);
+    if (!actor) throw unauthorized();
+    if (as !== undefined) {
+      if (actor.kind !== 'owner') {
+        throw new RaosError('FORBIDDEN', `only the workspace owner may act as another user (x-raos-as: ${as})`);
+      }
+      if (!users) throw new RaosError('UNAVAILABLE', 'the auth module is not available');
+      actor = await users.actorFor(as, origin);
+    }
+    const ip = req.socket.remoteAddress;
+    const final: Actor = ip ? { ...actor, origin, ip } : { ...actor, origin };
+    perConnection.set(req.socket, { token, as, origin, actor: final, generation });
+    return final;
+  }
 }

@@ -21,6 +21,7 @@ import type { RestRoute } from '../kernel/admin/rest.js';
 import { ERROR_CODES, RaosError, invalidInput, toRaosError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { RequestContext } from '../kernel/trpc.js';
+import type { RequestUrl } from './url.js';
 
 export type { RestRoute } from '../kernel/admin/rest.js';
 
@@ -49,7 +50,7 @@ export interface RestHandlerOptions {
    * The request's context (kernel and actor). Throws a RaosError UNAUTHORIZED when the token is
    * missing or wrong; the door answers 401 in the envelope. Called before the body is read.
    */
-  context: (req: IncomingMessage, url: URL) => RequestContext | Promise<RequestContext>;
+  context: (req: IncomingMessage, url: RequestUrl) => RequestContext | Promise<RequestContext>;
   /** Where failures with status 500 and above are logged. */
   log: Logger;
   /** Largest request body accepted; larger ones get 413. Default 1 MiB + 64 KiB. */
@@ -65,7 +66,7 @@ export interface RestHandlerOptions {
 }
 
 /** Answers a request when a route matches its path; resolves false (and writes nothing) otherwise. */
-export type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+export type RestHandler = (req: IncomingMessage, res: ServerResponse, url: RequestUrl) => Promise<boolean>;
 
 type FieldKind = 'string' | 'number' | 'boolean' | 'json' | 'array';
 
@@ -88,6 +89,8 @@ export interface CompiledRoute {
   fields: Map<string, Field>;
   /** `memory.get succeeded`, made once. */
   successMessage: string;
+  /** The same as a JSON string literal. */
+  successJson: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,6 +217,7 @@ export function compileRoutes(routes: readonly RestRoute[], router: RouterLike =
       inputSchema,
       fields,
       successMessage: `${route.procedure} succeeded`,
+      successJson: JSON.stringify(`${route.procedure} succeeded`),
     };
   });
 }
@@ -289,7 +293,7 @@ function coerce(name: string, raw: string, kind: FieldKind): unknown {
   }
 }
 
-function queryInput(url: URL, compiled: CompiledRoute): Map<string, unknown> {
+function queryInput(url: RequestUrl, compiled: CompiledRoute): Map<string, unknown> {
   const input = new Map<string, unknown>();
   for (const [name, raw] of url.searchParams) {
     if (name === 'token') continue; // the credential (daemon/auth.ts), never an input
@@ -405,12 +409,43 @@ async function bodyInput(req: IncomingMessage, compiled: CompiledRoute, values: 
 // Responses
 // ---------------------------------------------------------------------------------------------
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
+const CONTENT_TYPE = 'application/json; charset=utf-8';
 
 function write(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(body)), ...headers });
+  // A flat header list: node:http stores it without walking an object.
+  const list = ['content-type', CONTENT_TYPE, 'cache-control', 'no-store', 'content-length', String(Buffer.byteLength(body))];
+  if (headers) for (const name in headers) list.push(name, headers[name]);
+  res.writeHead(status, list);
   res.end(body);
+}
+
+/**
+ * Frozen results (cached entries an operation hands out again and again, which nobody can change)
+ * are serialised once.
+ */
+const serialised = new WeakMap<object, string>();
+function serialise(data: unknown): string {
+  if (data === undefined || data === null) return 'null';
+  if (typeof data !== 'object' || !Object.isFrozen(data)) return JSON.stringify(data);
+  let text = serialised.get(data);
+  if (text === undefined) {
+    text = JSON.stringify(data);
+    serialised.set(data, text);
+  }
+  return text;
+}
+
+let stampMs = 0;
+let stampIso = '';
+/** The envelope's timestamp: one toISOString per millisecond, however many answers share it. */
+function timestamp(): string {
+  const ms = Date.now();
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stampIso = new Date(ms).toISOString();
+  }
+  return stampIso;
 }
 
 /** The failure envelope for a RaosError. */
@@ -420,7 +455,7 @@ export function errorEnvelope(err: RaosError): { success: false; message: string
     message: err.message,
     errorCode: err.code,
     ...(err.hint ? { hint: err.hint } : {}),
-    timestamp: new Date().toISOString(),
+    timestamp: timestamp(),
   };
 }
 
@@ -437,7 +472,7 @@ export function sendRestError(res: ServerResponse, err: unknown, status?: number
 }
 
 /** 404 in the envelope for an `/api/...` path no route matches (when the handler resolved false). */
-export function sendRestNotFound(req: IncomingMessage, res: ServerResponse, url: URL): void {
+export function sendRestNotFound(req: IncomingMessage, res: ServerResponse, url: RequestUrl): void {
   sendRestError(
     res,
     new RaosError('NOT_FOUND', `no REST route ${req.method ?? 'GET'} ${url.pathname}`, {
@@ -475,7 +510,8 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     if (!compiled && allow!.length === 0) return false;
 
     try {
-      const ctx = await context(req, url);
+      const pending = context(req, url);
+      const ctx = pending instanceof Promise ? await pending : pending;
       if (!compiled) {
         sendRestError(
           res,
@@ -505,11 +541,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         data = await (target as unknown as (input: unknown) => Promise<unknown>)(input);
       }
 
-      write(
-        res,
-        200,
-        JSON.stringify({ success: true, message: compiled.successMessage, data: data ?? null, timestamp: new Date().toISOString() }),
-      );
+      write(res, 200, `{"success":true,"message":${compiled.successJson},"data":${serialise(data)},"timestamp":"${timestamp()}"}`);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         sendRestError(

@@ -31,6 +31,7 @@ import { openApiDocument } from './openapi.js';
 import { createRestHandler, sendRestNotFound } from './rest.js';
 import { clearDaemonState, tokenFile, writeDaemonState, type DaemonState } from './state.js';
 import { createWsGateway } from './ws-gateway.js';
+import { parseRequestUrl, type RequestUrl } from './url.js';
 
 export interface DaemonOptions {
   root: string;
@@ -70,7 +71,10 @@ function routeLabel(path: string): string {
   if (FIXED_ROUTES.has(path)) return path;
   if (path === '/trpc' || path.startsWith('/trpc/')) return 'trpc';
   if (path.startsWith('/api/')) {
-    const prefix = path.split('/').slice(0, 4).join('/');
+    // `/api/{module}/{resource}`: up to the third slash after the leading one.
+    const a = path.indexOf('/', 5);
+    const b = a === -1 ? -1 : path.indexOf('/', a + 1);
+    const prefix = b === -1 ? path : path.slice(0, b);
     return REST_PREFIXES.has(prefix) ? prefix : '/api/other';
   }
   return 'other';
@@ -112,13 +116,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const doorman = createDoorman({ ownerToken: token, users });
     const auth: TokenVerifier = doorman;
 
-    const contextFor = async (req: IncomingMessage, origin: Origin, url?: URL): Promise<RequestContext> => ({
-      kernel,
-      actor: await doorman.request(req, origin, url),
-      limits,
-    });
+    /** The request's context; without waiting when the connection's token was verified already. */
+    // One context per verified actor object (the doorman hands the same one out on a keep-alive connection).
+    const contexts = new WeakMap<object, RequestContext>();
+    const contextOf = (actor: RequestContext['actor']): RequestContext => {
+      let ctx = contexts.get(actor);
+      if (!ctx) contexts.set(actor, (ctx = { kernel, actor, limits }));
+      return ctx;
+    };
+    const contextFor = (req: IncomingMessage, origin: Origin, url?: RequestUrl): RequestContext | Promise<RequestContext> => {
+      const actor = doorman.request(req, origin, url);
+      return actor instanceof Promise ? actor.then(contextOf) : contextOf(actor);
+    };
     /** For routes outside the operations (metrics, openapi): a real token, not the anonymous actor. */
-    const verifyRequest = async (req: IncomingMessage, url?: URL): Promise<boolean> => {
+    const verifyRequest = async (req: IncomingMessage, url?: RequestUrl): Promise<boolean> => {
       try {
         return (await doorman.request(req, 'trpc', url)).kind !== 'anonymous';
       } catch {
@@ -202,15 +213,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     let closing = false;
     const isPublic = (path: string) => config.server.publicHealth && (path === '/healthz' || path === '/metrics' || path === '/api/openapi.json');
 
+    const observe = (path: string, method: string, status: number, started: number) => {
+      const route = routeLabel(path);
+      requestCounter(route, method, status).inc();
+      latencyOf(route).observe((performance.now() - started) / 1000);
+    };
+
     const server = createServer(async (req, res) => {
       const started = performance.now();
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = parseRequestUrl(req.url);
       const path = url.pathname;
-      res.once('finish', () => {
-        const route = routeLabel(path);
-        requestCounter(route, req.method ?? 'GET', res.statusCode).inc();
-        latencyOf(route).observe((performance.now() - started) / 1000);
-      });
+      // REST answers are counted when the handler returns (no listener per request); the rest on finish.
+      const isRest = path.startsWith('/api/') && path !== '/api/openapi.json';
+      if (!isRest) res.once('finish', () => observe(path, req.method ?? 'GET', res.statusCode, started));
       try {
         if (closing) {
           sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: 'the daemon is shutting down' } }, { connection: 'close' });
@@ -251,8 +266,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           trpc(req, res);
           return;
         }
-        if (path.startsWith('/api/')) {
-          if (!(await rest(req, res, url))) sendRestNotFound(req, res, url);
+        if (isRest) {
+          try {
+            if (!(await rest(req, res, url))) sendRestNotFound(req, res, url);
+          } finally {
+            observe(path, req.method ?? 'GET', res.statusCode, started);
+          }
           return;
         }
         sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${path}` } });
@@ -266,7 +285,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     server.keepAliveTimeout = 5_000;
 
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = parseRequestUrl(req.url);
       if (closing) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
         return;

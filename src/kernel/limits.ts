@@ -13,8 +13,11 @@ import type { RaosConfig } from './config.js';
 import { RaosError } from './errors.js';
 
 export interface RateLimits {
-  /** Counts one call of `module`'s operations by `actor`; throws RATE_LIMITED when over a limit. */
-  consume(module: string, actor: Actor): Promise<void>;
+  /**
+   * Counts one call of `module`'s operations by `actor`; rejects with RATE_LIMITED when over a limit.
+   * Returns undefined (no promise to wait for) when nothing is counted: an exempt owner, no limits.
+   */
+  consume(module: string, actor: Actor): Promise<void> | undefined;
 }
 
 interface Window {
@@ -56,30 +59,34 @@ export function createRateLimits(config: LimitConfig, onRefusal?: (refusal: Limi
   };
 
   return {
-    async consume(module, actor) {
-      if (config.exemptOwner && actor.kind === 'owner') return;
+    consume(module, actor) {
+      if (config.exemptOwner && actor.kind === 'owner') return undefined;
       const list = windowsOf(module);
-      if (list.length === 0) return;
-      // An actor is limited by who it is and where it calls from; an anonymous caller by its IP alone.
-      const keys = actor.kind === 'anonymous' ? [] : [`actor:${actor.id}`];
-      if (actor.ip) keys.push(`ip:${actor.ip}`);
-      for (const window of list) {
-        for (const key of keys) {
-          try {
-            await window.limiter.consume(key);
-          } catch (err) {
-            if (!(err instanceof RateLimiterRes)) throw err;
-            const retryAfterMs = Math.max(1, err.msBeforeNext);
-            const first = err.consumedPoints === window.points + 1;
-            onRefusal?.({ module, key, limit: window.label, retryAfterMs, first });
-            const who = key.startsWith('ip:') ? `from ${actor.ip}` : `by ${actor.name}`;
-            throw new RaosError('RATE_LIMITED', `too many ${module} requests ${who}: the limit is ${window.label}`, {
-              hint: `Retry after ${Math.ceil(retryAfterMs / 1000)} s; the limits are rateLimits.${(KNOWN as readonly string[]).includes(module) ? module : 'default'}.* in raos.json.`,
-              details: { retryAfterMs, module, limit: window.label, firstInWindow: first },
-            });
-          }
-        }
-      }
+      if (list.length === 0) return undefined;
+      return count(module, actor, list);
     },
   };
+
+  async function count(module: string, actor: Actor, list: Window[]): Promise<void> {
+    // An actor is limited by who it is and where it calls from; an anonymous caller by its IP alone.
+    const keys = actor.kind === 'anonymous' ? [] : [`actor:${actor.id}`];
+    if (actor.ip) keys.push(`ip:${actor.ip}`);
+    for (const window of list) {
+      for (const key of keys) {
+        try {
+          await window.limiter.consume(key);
+        } catch (err) {
+          if (!(err instanceof RateLimiterRes)) throw err;
+          const retryAfterMs = Math.max(1, err.msBeforeNext);
+          const first = err.consumedPoints === window.points + 1;
+          onRefusal?.({ module, key, limit: window.label, retryAfterMs, first });
+          const who = key.startsWith('ip:') ? `from ${actor.ip}` : `by ${actor.name}`;
+          throw new RaosError('RATE_LIMITED', `too many ${module} requests ${who}: the limit is ${window.label}`, {
+            hint: `Retry after ${Math.ceil(retryAfterMs / 1000)} s; the limits are rateLimits.${(KNOWN as readonly string[]).includes(module) ? module : 'default'}.* in raos.json.`,
+            details: { retryAfterMs, module, limit: window.label, firstInWindow: first },
+          });
+        }
+      }
+    }
+  }
 }

@@ -104,38 +104,37 @@ async function record(
 
 /**
  * The steps before the input is read: credentials, rate limit, permission. A denial is audited
- * (a rate-limit refusal once per window, so a flood cannot flood the trail) and thrown.
+ * (a rate-limit refusal once per window, so a flood cannot flood the trail) and thrown. Returns
+ * undefined when everything was decided at once (the common case: nothing to wait for).
  */
-export async function admit(op: Operation, ctx: RequestContext, raw: unknown): Promise<void> {
+export function admit(op: Operation, ctx: RequestContext, raw: unknown): Promise<void> | undefined {
   const { actor } = ctx;
   if (actor.kind === 'anonymous' && !op.public) {
     throw new RaosError('UNAUTHORIZED', `${op.name} needs credentials`, {
       hint: 'Send Authorization: Bearer <token>; `raos auth login` or `raos auth token create` makes one.',
     });
   }
-  if (ctx.limits) {
-    try {
-      await ctx.limits.consume(op.module, actor);
-    } catch (err) {
-      const raos = toRaosError(err);
-      if (raos.code === 'RATE_LIMITED' && raos.details?.firstInWindow) {
-        delete raos.details.firstInWindow;
-        await record(op, ctx, raw, 'denied', raos);
-      }
-      throw raos;
+  const counted = ctx.limits?.consume(op.module, actor)?.catch(async (err: unknown) => {
+    const raos = toRaosError(err);
+    if (raos.code === 'RATE_LIMITED' && raos.details?.firstInWindow) {
+      delete raos.details.firstInWindow;
+      await record(op, ctx, raw, 'denied', raos);
     }
+    throw raos;
+  });
+  if (!op.permission || can(actor, op.permission)) return counted;
+  return (counted ?? Promise.resolve()).then(() => deny(op, ctx, raw, op.permission!));
+}
+
+async function deny(op: Operation, ctx: RequestContext, raw: unknown, permission: string): Promise<never> {
+  let denial: RaosError | undefined;
+  try {
+    assertCan(ctx.actor, permission);
+  } catch (err) {
+    denial = toRaosError(err);
   }
-  if (op.permission && !can(actor, op.permission)) {
-    let denial: RaosError;
-    try {
-      assertCan(actor, op.permission);
-      return;
-    } catch (err) {
-      denial = toRaosError(err);
-    }
-    await record(op, ctx, raw, 'denied', denial);
-    throw denial;
-  }
+  await record(op, ctx, raw, 'denied', denial!);
+  throw denial!;
 }
 
 /** After the operation: writes are audited with their outcome. */
@@ -148,7 +147,8 @@ export async function settle(op: Operation, ctx: RequestContext, input: unknown,
 
 /** Runs an operation through the whole guard: the REST door and /ws call this. */
 export async function execute<S extends z.ZodType, O>(op: Operation<S, O>, ctx: RequestContext, raw: unknown): Promise<O> {
-  await admit(op, ctx, raw);
+  const admitting = admit(op as Operation, ctx, raw);
+  if (admitting) await admitting;
   let input: z.output<S> | undefined;
   try {
     input = parseInput(op.input, raw);

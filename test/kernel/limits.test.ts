@@ -15,7 +15,7 @@ function limitsWith(overrides: Record<string, string>) {
   return loadConfig({ root, env: {}, overrides }).config.rateLimits;
 }
 
-async function codeOf(p: Promise<unknown>) {
+async function codeOf(p: Promise<unknown> | undefined) {
   try {
     await p;
     return 'OK';

@@ -22,7 +22,11 @@ export const memoryOperations = {
     kind: 'read',
     input: getInput,
     target: address,
-    run: async (ctx, input) => (await memory(ctx)).get(ctx.actor, input),
+    // The hot path: no promise for the service lookup once the module is up, no second validation.
+    run: (ctx, input) => {
+      const ready = ctx.kernel.readyService<MemoryService>('memory');
+      return ready ? ready.read(ctx.actor, input) : memory(ctx).then((m) => m.read(ctx.actor, input));
+    },
   }),
   list: defineOperation({
     name: 'memory.list',

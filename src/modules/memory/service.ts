@@ -6,6 +6,7 @@
  * (with the writer's clock passed in as a parameter, so journal replay deletes exactly the same rows).
  */
 import type { Transaction } from 'kysely';
+import type * as z from 'zod';
 import type { Actor } from '../../kernel/actor.js';
 import { can } from '../../kernel/access.js';
 import { RaosError, conflict, invalidInput, notFound, parseInput } from '../../kernel/errors.js';
@@ -58,6 +59,19 @@ function assertScope(actor: Actor, scope: string): void {
     details: { permission: 'memory.manage', scope },
   });
 }
+
+/** The read cache holds at most this many bytes of values, and no single value larger than 16 KiB. */
+const CACHE_MAX_BYTES = 4 * 1024 * 1024;
+const CACHE_MAX_ENTRY_BYTES = 16 * 1024;
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const cacheKey = (scope: string, namespace: string, key: string) => `${scope}\u0000${namespace}\u0000${key}`;
 
 /** Turns a glob into a RegExp over the whole key. */
 export function globToRegExp(glob: string): RegExp {
@@ -126,18 +140,58 @@ export class MemoryService {
 
   #getSql: string | undefined;
 
-  async get(actor: Actor, raw: GetInput): Promise<MemoryEntry> {
-    const input = parseInput(getInput, raw);
+  get(actor: Actor, raw: GetInput): Promise<MemoryEntry> {
+    return this.read(actor, parseInput(getInput, raw));
+  }
+
+  /**
+   * `get` for input the operation guard has already validated. Entries read are kept in a small
+   * cache (this service is the only writer of its database, and every write updates the cache), so a
+   * hot key costs no query; an entry past its expiry is never served from it.
+   */
+  async read(actor: Actor, input: z.output<typeof getInput>): Promise<MemoryEntry> {
     this.#checkKey(input.key);
     assertScope(actor, input.scope);
-    const [row] = await this.#store.query<Row>(this.#getQuery(), [input.scope, input.namespace, input.key, this.#now()]);
+    const id = cacheKey(input.scope, input.namespace, input.key);
+    const now = this.#now();
+    const cached = this.#cache.get(id);
+    if (cached && (cached.expiresAt === null || cached.expiresAt > now)) return cached.entry;
+    const [row] = await this.#store.query<Row>(this.#getQuery(), [input.scope, input.namespace, input.key, now]);
     if (!row) {
       throw notFound(`no key '${input.key}' in namespace '${input.namespace}' (scope ${input.scope})`, {
         hint: 'List what exists with `raos memory list`.',
         details: { key: input.key, namespace: input.namespace, scope: input.scope },
       });
     }
-    return toEntry(row);
+    const entry = toEntry(row);
+    this.#remember(id, entry, row);
+    return entry;
+  }
+
+  /** Entries read or written lately, by scope/namespace/key; bounded by the bytes of their values. */
+  readonly #cache = new Map<string, { entry: MemoryEntry; expiresAt: number | null; bytes: number }>();
+  #cacheBytes = 0;
+
+  #remember(id: string, entry: MemoryEntry, row: Row): void {
+    this.#forget(id);
+    const bytes = row.value.length + id.length;
+    if (bytes > CACHE_MAX_ENTRY_BYTES) return;
+    // Frozen, deeply: the same object goes to every reader, so no reader may change it.
+    this.#cache.set(id, { entry: deepFreeze(entry), expiresAt: row.expires_at === null ? null : Number(row.expires_at), bytes });
+    this.#cacheBytes += bytes;
+    // Oldest first out, until the cache fits again.
+    for (const [oldest, item] of this.#cache) {
+      if (this.#cacheBytes <= CACHE_MAX_BYTES) break;
+      this.#cache.delete(oldest);
+      this.#cacheBytes -= item.bytes;
+    }
+  }
+
+  #forget(id: string): void {
+    const item = this.#cache.get(id);
+    if (!item) return;
+    this.#cache.delete(id);
+    this.#cacheBytes -= item.bytes;
   }
 
   async set(actor: Actor, raw: SetInput): Promise<MemoryEntry & { created: boolean }> {
@@ -185,14 +239,16 @@ export class MemoryService {
           oc.columns(['scope', 'namespace', 'key']).doUpdateSet({ value, updated_at: iso, expires_at: expiresAt }),
         )
         .execute();
-      return { ...toEntry(row), created: !existing };
+      return { row, created: !existing };
     });
+    const entry = toEntry(result.row);
+    this.#remember(cacheKey(input.scope, input.namespace, input.key), entry, result.row);
     this.#bus.publish(
       'memory:set',
-      { key: result.key, namespace: result.namespace, scope: result.scope, expiresAt: result.expiresAt, created: result.created },
+      { key: entry.key, namespace: entry.namespace, scope: entry.scope, expiresAt: entry.expiresAt, created: result.created },
       now,
     );
-    return result;
+    return { ...entry, created: result.created };
   }
 
   async delete(actor: Actor, raw: DeleteInput): Promise<{ key: string; namespace: string; scope: string; deleted: boolean }> {
@@ -210,6 +266,7 @@ export class MemoryService {
         .executeTakeFirst();
       return Number(res.numDeletedRows) > 0;
     });
+    this.#forget(cacheKey(input.scope, input.namespace, input.key));
     const address = { key: input.key, namespace: input.namespace, scope: input.scope };
     if (!deleted && !input.force) {
       throw notFound(`no key '${input.key}' in namespace '${input.namespace}' (scope ${input.scope})`, {
