@@ -14,14 +14,18 @@ import { adminRoutes } from './kernel/admin/rest.js';
 import { authModule } from './modules/auth/index.js';
 import { auditOperations, auditRouter, authOperations, authRouter } from './modules/auth/router.js';
 import { authRoutes } from './modules/auth/rest.js';
+import { gameModule } from './modules/game/index.js';
+import { gameOperations, gameRouter } from './modules/game/router.js';
+import { gameRoutes } from './modules/game/rest.js';
 import { memoryRoutes } from './modules/memory/rest.js';
 
-export const builtinModules: BuiltinModule<any>[] = [authModule, memoryModule];
+export const builtinModules: BuiltinModule<any>[] = [authModule, memoryModule, gameModule];
 
 export const appRouter = router({
   auth: authRouter,
   audit: auditRouter,
   memory: memoryRouter,
+  game: gameRouter,
   module: moduleRouter,
   db: dbRouter,
   events: eventsRouter,
@@ -30,13 +34,14 @@ export const appRouter = router({
 export type AppRouter = typeof appRouter;
 
 /** The REST door's routes (`/api/{module}/{resource}/{action}`), each naming a procedure of appRouter. */
-export const restRoutes = [...memoryRoutes, ...authRoutes, ...adminRoutes];
+export const restRoutes = [...memoryRoutes, ...gameRoutes, ...authRoutes, ...adminRoutes];
 
 /** Every operation, by procedure path. The matrix test checks each procedure has one. */
 export const allOperations: Operation[] = [
   ...Object.values(authOperations),
   ...Object.values(auditOperations),
   ...Object.values(memoryOperations),
+  ...Object.values(gameOperations),
   ...Object.values(adminOperations),
   ...Object.values(eventsOperations),
 ] as Operation[];

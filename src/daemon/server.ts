@@ -186,6 +186,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       authorizeSubscribe: async (actor, topics) => {
         await operations['events.subscribe']({ kernel, actor, limits }, { topics });
       },
+      // Live play: each message runs its operation through the guard, as on every other door.
+      scenes: {
+        join: async (actor, scene) => {
+          const snapshot = (await operations['game.live.join']({ kernel, actor, limits }, { scene })) as { scene: { id: string } } & Record<string, unknown>;
+          return { sceneId: snapshot.scene.id, snapshot };
+        },
+        move: async (actor, move) => {
+          await operations['game.live.move']({ kernel, actor, limits }, move);
+        },
+        chat: async (actor, chat) => {
+          await operations['game.chat.send']({ kernel, actor, limits }, chat);
+        },
+      },
       log: log.child({ component: 'ws' }),
       onMetric: (m) => {
         if (m.type === 'open') metrics.wsConnections.inc();

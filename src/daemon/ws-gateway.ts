@@ -26,6 +26,16 @@ export interface WsGatewayOptions {
    * RaosError to refuse it; the client gets `{ type: 'error', code, message }` and keeps its topics.
    */
   authorizeSubscribe?(actor: Actor, topics: string[]): Promise<void>;
+  /**
+   * Live play (docs/protocol.md, "Scenes"): joining a scene gives its snapshot, after which the
+   * client receives that scene's ticks, chat and scene events; it may move entities and chat. Each
+   * call runs the operation's guard and throws a RaosError to refuse.
+   */
+  scenes?: {
+    join(actor: Actor, scene: string): Promise<{ sceneId: string; snapshot: Record<string, unknown> }>;
+    move(actor: Actor, move: { id: string; sceneId?: string; position?: [number, number, number]; rotation?: [number, number, number] }): Promise<void>;
+    chat(actor: Actor, chat: { room: string; text: string }): Promise<void>;
+  };
   log: Logger;
   /** Close a client whose unsent bytes exceed this (slow consumer). Default 1 MiB. */
   maxBufferedBytes?: number;
@@ -81,12 +91,27 @@ const topic = z
   .regex(/^(\*|[A-Za-z0-9_.-]{1,64})$/, "a topic is the part of an event type before ':' (e.g. memory), or *");
 const topics = z.array(topic).min(1).max(WS_MAX_TOPICS);
 
+const finite = z.number().finite();
+const vec3 = z.tuple([finite, finite, finite]);
+/** Echoed in the answer or error, so a client can match them to what it sent. */
+const ref = z.string().max(64).optional();
+const sceneIdField = z.string().min(1).max(100);
+
 const clientMessages = {
   auth: z.object({ type: z.literal('auth'), token: z.string().min(1) }),
   subscribe: z.object({ type: z.literal('subscribe'), topics }),
   unsubscribe: z.object({ type: z.literal('unsubscribe'), topics }),
   ping: z.object({ type: z.literal('ping') }),
+  join: z.object({ type: z.literal('join'), sceneId: sceneIdField, ref }),
+  leave: z.object({ type: z.literal('leave'), sceneId: sceneIdField, ref }),
+  move: z
+    .object({ type: z.literal('move'), entityId: z.string().min(1).max(64), sceneId: sceneIdField.optional(), position: vec3.optional(), rotation: vec3.optional(), ref })
+    .refine((m) => m.position !== undefined || m.rotation !== undefined, 'give a position, a rotation or both'),
+  chat: z.object({ type: z.literal('chat'), room: z.string().min(1).max(201), text: z.string().min(1).max(2000), ref }),
 } as const;
+
+/** Scenes one connection may have joined at once. */
+export const WS_MAX_SCENES = 16;
 
 type ClientMessageType = keyof typeof clientMessages;
 type ClientMessage = { [K in ClientMessageType]: z.infer<(typeof clientMessages)[K]> }[ClientMessageType];
@@ -135,7 +160,16 @@ interface Client {
   isAlive: boolean;
   authTimer?: NodeJS.Timeout;
   ip?: string;
+  /** Scenes joined (their ids). */
+  scenes: Set<string>;
 }
+
+/** Scene events that joined clients receive, by bus event type. */
+const SCENE_EVENTS: Record<string, string> = {
+  'game:chat:message': 'chat:message',
+  'game:scene:updated': 'scene:updated',
+  'game:scene:deleted': 'scene:deleted',
+};
 
 /** The topic of an event type: `memory:set` → `memory`. */
 const topicOf = (eventType: string) => {
@@ -201,7 +235,41 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     corked.add(socket);
   };
 
+  /** Clients by the scenes they joined. */
+  const members = new Map<string, Set<Client>>();
+  const leave = (client: Client, sceneId: string) => {
+    client.scenes.delete(sceneId);
+    const set = members.get(sceneId);
+    set?.delete(client);
+    if (set?.size === 0) members.delete(sceneId);
+  };
+
+  /** Sends a scene's tick or event to the clients that joined it: serialised once, sent corked. */
+  const toScene = (event: RaosEvent) => {
+    const payload = event.payload as { sceneId?: string; tick?: number; deltas?: unknown[] } | undefined;
+    const sceneId = payload?.sceneId;
+    if (typeof sceneId !== 'string') return;
+    const set = members.get(sceneId);
+    if (!set || set.size === 0) return;
+    let message: unknown;
+    if (event.eventType === 'game:tick') {
+      message = { type: 'tick', sceneId, tick: payload!.tick, timestamp: event.timestamp, deltas: payload!.deltas };
+    } else {
+      const { sceneId: _omit, ...rest } = payload as Record<string, unknown>;
+      message = { eventType: SCENE_EVENTS[event.eventType], sceneId, payload: rest.message ?? rest.scene ?? rest, timestamp: event.timestamp };
+    }
+    const frame = Buffer.from(JSON.stringify(message), 'utf8');
+    let delivered = 0;
+    for (const client of set) {
+      if (client.ws.readyState === WebSocket.OPEN) corkFor(client.ws);
+      if (send(client, frame)) delivered++;
+    }
+    if (event.eventType === 'game:scene:deleted') for (const client of [...set]) leave(client, sceneId);
+    if (delivered > 0) onMetric?.({ type: 'delivered', count: delivered });
+  };
+
   const onEvent = (event: RaosEvent) => {
+    if (event.eventType === 'game:tick' || SCENE_EVENTS[event.eventType]) toScene(event);
     const eventTopic = topicOf(event.eventType);
     let frame: Buffer | undefined;
     let delivered = 0;
@@ -314,11 +382,70 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       case 'ping':
         sendJson(client, { type: 'pong', timestamp: Date.now() });
         return;
+      case 'join':
+      case 'leave':
+      case 'move':
+      case 'chat':
+        void handleScene(client, message).catch((err) => {
+          const raos = toRaosError(err);
+          const retryAfterMs = raos.details?.retryAfterMs;
+          sendJson(client, {
+            type: 'error',
+            code: raos.code,
+            message: raos.message,
+            ...(message.ref !== undefined ? { ref: message.ref } : {}),
+            ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+          });
+        });
+        return;
+    }
+  };
+
+  type SceneMessage = Extract<ClientMessage, { type: 'join' | 'leave' | 'move' | 'chat' }>;
+  const handleScene = async (client: Client, message: SceneMessage): Promise<void> => {
+    const scenes = opts.scenes;
+    if (!scenes) throw invalidInput(`type: ${message.type} needs the game module, which this daemon does not run`);
+    const actor = client.actor!;
+    const echo = message.ref !== undefined ? { ref: message.ref } : {};
+    switch (message.type) {
+      case 'join': {
+        if (!client.scenes.has(message.sceneId) && client.scenes.size >= WS_MAX_SCENES) {
+          throw invalidInput(`sceneId: at most ${WS_MAX_SCENES} scenes per connection; leave one first`);
+        }
+        const { sceneId, snapshot } = await scenes.join(actor, message.sceneId);
+        if (client.ws.readyState !== WebSocket.OPEN) return;
+        // Member before the snapshot is sent: a tick published meanwhile follows it, never precedes it.
+        client.scenes.add(sceneId);
+        let set = members.get(sceneId);
+        if (!set) members.set(sceneId, (set = new Set()));
+        set.add(client);
+        sendJson(client, { type: 'joined', sceneId, ...snapshot, ...echo });
+        return;
+      }
+      case 'leave': {
+        const sceneId = [...client.scenes].find((id) => id === message.sceneId);
+        if (!sceneId) throw invalidInput(`sceneId: this connection has not joined ${message.sceneId}`);
+        leave(client, sceneId);
+        sendJson(client, { type: 'left', sceneId, ...echo });
+        return;
+      }
+      case 'move': {
+        let sceneId = message.sceneId;
+        if (sceneId === undefined && client.scenes.size === 1) sceneId = [...client.scenes][0];
+        if (sceneId === undefined || !client.scenes.has(sceneId)) {
+          throw invalidInput(`sceneId: join the entity's scene first${client.scenes.size > 1 ? ', and name it in the move' : ''}`);
+        }
+        await scenes.move(actor, { id: message.entityId, sceneId, position: message.position, rotation: message.rotation });
+        return;
+      }
+      case 'chat':
+        await scenes.chat(actor, { room: message.room, text: message.text });
+        return;
     }
   };
 
   const onConnection = (ws: WebSocket, req: IncomingMessage, actor: Actor | null) => {
-    const client: Client = { ws, actor: null, topics: new Set(), isAlive: true, ip: req.socket.remoteAddress };
+    const client: Client = { ws, actor: null, topics: new Set(), isAlive: true, ip: req.socket.remoteAddress, scenes: new Set() };
     clients.add(client);
     onMetric?.({ type: 'open' });
 
@@ -340,6 +467,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     ws.on('close', () => {
       clearTimeout(client.authTimer);
       clients.delete(client);
+      for (const sceneId of [...client.scenes]) leave(client, sceneId);
       onMetric?.({ type: 'close' });
       for (const notify of onClientClosed) notify();
     });

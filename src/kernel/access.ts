@@ -79,11 +79,11 @@ export const PERMISSIONS: readonly PermissionInfo[] = [
   // Game engine
   P('game.scene.read', 'Guest', 'See scenes and their entities, join them live'),
   P('game.scene.create', 'User', 'Create and import scenes'),
-  P('game.scene.modify', 'User', 'Change scenes it may edit'),
-  P('game.scene.delete', 'Moderator', 'Delete scenes'),
+  P('game.scene.modify', 'User', 'Change and delete the scenes it owns'),
+  P('game.scene.delete', 'Moderator', 'Change and delete any scene, not only its own'),
   P('game.entity.modify', 'User', 'Create, move, change and delete entities'),
   P('game.chat.send', 'User', 'Send in-game chat'),
-  P('game.chat.moderate', 'Moderator', 'Create and moderate in-game chat rooms'),
+  P('game.chat.moderate', 'Moderator', 'Make chat rooms in any scene and moderate them'),
   P('game.world.generate', 'User', 'Create worlds from a sentence'),
   // RaCoin
   P('racoin.balance.read', 'User', 'Read its own balance and history'),

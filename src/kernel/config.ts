@@ -174,6 +174,41 @@ export const configFileSchema = z
       })
       .strict()
       .prefault({}),
+    game: z
+      .object({
+        tickHz: z.number().int().min(1).max(120).default(20).meta({
+          description: 'Ticks per second of live scenes: updates to one entity within a tick reach /ws clients as one delta.',
+        } satisfies KeyMeta),
+        persistMs: z.number().int().min(50).max(60000).default(1000).meta({
+          description: 'How often transforms moved live over /ws are written to game.db (and always on a graceful stop).',
+        } satisfies KeyMeta),
+        provider: z.enum(['rules', 'openai']).default('rules').meta({
+          description: 'How `raos game generate` turns a sentence into a world: the built-in rules, or an OpenAI-compatible model.',
+        } satisfies KeyMeta),
+        openai: z
+          .object({
+            baseUrl: z
+              .string()
+              .regex(/^https?:\/\/\S+$/)
+              .default('http://127.0.0.1:11434/v1')
+              .meta({
+                description: 'OpenAI-compatible API base URL (Ollama: http://127.0.0.1:11434/v1, llama.cpp: http://127.0.0.1:8080/v1).',
+                allowed: 'an http:// or https:// URL',
+              } satisfies KeyMeta),
+            model: z.string().min(1).max(200).default('llama3.1').meta({ description: 'Model name sent to the endpoint.' } satisfies KeyMeta),
+            apiKey: z.string().min(1).max(500).optional().meta({
+              description: 'Bearer key for the endpoint, if it needs one.',
+              secret: true,
+            } satisfies KeyMeta),
+            timeoutMs: z.number().int().min(1000).max(600000).default(60000).meta({
+              description: 'How long to wait for the model before failing with UNAVAILABLE.',
+            } satisfies KeyMeta),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     rateLimits: z
       .object({
         enabled: z.boolean().default(true).meta({
@@ -187,6 +222,7 @@ export const configFileSchema = z
         game: moduleLimits(120, 0, 'the game engine (the seed: 120/min)'),
         client: moduleLimits(30, 0, 'the client builder (the seed: 30/min)'),
         auth: moduleLimits(60, 1000, 'auth: logins, tokens, users'),
+        live: moduleLimits(3000, 0, 'live moves over /ws (at most a few per tick)'),
       })
       .strict()
       .prefault({}),

@@ -26,6 +26,8 @@ export interface BuiltinContext extends ModuleContext {
   /** Opens (once) the module's database `<dataDir>/<name>.db`, migrated to its declared migrations. */
   openStore<DB>(): Promise<Store<DB>>;
   now(): number;
+  /** True in the daemon: timers and in-memory state that outlive one command are worth keeping. */
+  readonly longRunning: boolean;
 }
 
 /** A module compiled into raos. `setup` returns the service its operations run against. */
@@ -149,6 +151,7 @@ export class Kernel {
       ...this.#context(name, call),
       config: this.config,
       now: this.now,
+      longRunning: this.#options.background ?? false,
       openStore: () => this.store(name) as never,
     };
   }

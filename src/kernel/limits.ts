@@ -29,7 +29,7 @@ interface Window {
 type LimitConfig = RaosConfig['rateLimits'];
 type ModuleLimit = LimitConfig['default'];
 
-const KNOWN = ['cms', 'game', 'client', 'auth'] as const;
+const KNOWN = ['cms', 'game', 'client', 'auth', 'live'] as const;
 
 /** What happened when a call went over: whether this is the first refusal of the window (worth auditing). */
 export interface LimitRefusal {

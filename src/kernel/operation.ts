@@ -25,8 +25,10 @@ export interface Operation<S extends z.ZodType = z.ZodType, O = unknown> {
   public: boolean;
   /** Writes are audited (success and failure); reads only when denied. */
   kind: 'read' | 'write';
-  /** The module whose rate limits it counts against (from the permission's name). */
+  /** The rate-limit bucket it counts against: its module (from the permission's name) unless declared. */
   module: string;
+  /** `denials`: a write too frequent to record one by one (live moves); only its denials are audited. */
+  audit: 'all' | 'denials';
   input: S;
   /** What the operation acts on, for the audit trail (never a secret). Gets the raw input when denied. */
   target?: (input: any) => string | undefined;
@@ -38,6 +40,9 @@ export interface OperationSpec<S extends z.ZodType, O> {
   permission: string | null;
   public?: boolean;
   kind: 'read' | 'write';
+  /** Count against this rate-limit bucket (`rateLimits.<limit>`) instead of the module's. */
+  limit?: string;
+  audit?: 'all' | 'denials';
   input: S;
   target?: (input: any) => string | undefined;
   run(ctx: RequestContext, input: z.output<S>): Promise<O>;
@@ -53,8 +58,8 @@ export function defineOperation<S extends z.ZodType, O>(spec: OperationSpec<S, O
         : `operation ${spec.name} names the unknown permission '${spec.permission}' (see PERMISSIONS in kernel/access.ts)`,
     );
   }
-  const module = spec.permission ? permissionInfo(spec.permission)!.module : spec.name.split('.')[0];
-  return { ...spec, public: spec.public ?? false, module };
+  const module = spec.limit ?? (spec.permission ? permissionInfo(spec.permission)!.module : spec.name.split('.')[0]);
+  return { ...spec, public: spec.public ?? false, module, audit: spec.audit ?? 'all' };
 }
 
 /** A string field of an untrusted input, for audit targets. */
@@ -139,7 +144,8 @@ async function deny(op: Operation, ctx: RequestContext, raw: unknown, permission
 
 /** After the operation: writes are audited with their outcome. */
 export async function settle(op: Operation, ctx: RequestContext, input: unknown, err?: unknown): Promise<void> {
-  if (op.kind !== 'write' && !(err && DENIED.has(toRaosError(err).code))) return;
+  const recordAll = op.kind === 'write' && op.audit === 'all';
+  if (!recordAll && !(err && DENIED.has(toRaosError(err).code))) return;
   if (err === undefined) return record(op, ctx, input, 'ok');
   const raos = toRaosError(err);
   return record(op, ctx, input, DENIED.has(raos.code) ? 'denied' : 'failed', raos);

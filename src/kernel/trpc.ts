@@ -73,8 +73,7 @@ function guarded<S extends z.ZodType, O>(op: Operation<S, O>) {
       const raw = await getRawInput();
       await admit(op as Operation, ctx, raw);
       const result = await next();
-      if (op.kind === 'write') await settle(op as Operation, ctx, raw, result.ok ? undefined : (result.error.cause ?? result.error));
-      else if (!result.ok) await settle(op as Operation, ctx, raw, result.error.cause ?? result.error);
+      await settle(op as Operation, ctx, raw, result.ok ? undefined : (result.error.cause ?? result.error));
       return result;
     })
     .input(op.input);

@@ -277,6 +277,13 @@ describe('keys', () => {
       'auth.passwordIterations',
       'auth.maxLoginAttempts',
       'auth.lockTime',
+      'game.tickHz',
+      'game.persistMs',
+      'game.provider',
+      'game.openai.baseUrl',
+      'game.openai.model',
+      'game.openai.apiKey',
+      'game.openai.timeoutMs',
       'rateLimits.enabled',
       'rateLimits.exemptOwner',
       'rateLimits.default.perMinute',
@@ -289,7 +296,10 @@ describe('keys', () => {
       'rateLimits.client.perHour',
       'rateLimits.auth.perMinute',
       'rateLimits.auth.perHour',
+      'rateLimits.live.perMinute',
+      'rateLimits.live.perHour',
     ]);
+    expect(keys.find((k) => k.key === 'game.openai.apiKey')?.secret).toBe(true);
     // The seed's limits are the defaults: CMS 60/min and 1000/h, game 120/min, client builder 30/min.
     const byKey = new Map(keys.map((k) => [k.key, k.default]));
     expect([byKey.get('rateLimits.cms.perMinute'), byKey.get('rateLimits.cms.perHour')]).toEqual([60, 1000]);

@@ -1,0 +1,126 @@
+/**
+ * Live play over /ws, as game clients meet it: two clients in one scene see each other's moves (one
+ * coalesced delta per tick) and chat, a client in another scene sees none of it, a Guest may watch but
+ * not move, and what was moved live survives a daemon restart.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { assertBuilt, cleanup, sleep, workspace, type Workspace } from './helpers.js';
+
+beforeAll(() => assertBuilt());
+afterAll(() => cleanup());
+
+const running: Workspace[] = [];
+afterEach(async () => {
+  for (const ws of running.splice(0)) await ws.raos(['daemon', 'stop']);
+});
+
+async function startDaemon(ws: Workspace) {
+  const started = await ws.ok<{ url: string; tokenFile: string }>(['daemon', 'start', '-p', '0']);
+  running.push(ws);
+  return { url: started.url, ownerToken: readFileSync(started.tokenFile, 'utf8').trim() };
+}
+
+/** A /ws client that records every message and can wait for one matching a predicate. */
+async function client(url: string, token: string) {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
+  const messages: any[] = [];
+  const waiters: { test: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  socket.on('message', (data) => {
+    const m = JSON.parse(String(data));
+    messages.push(m);
+    for (const w of [...waiters]) if (w.test(m)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(m);
+  });
+  const next = (test: (m: any) => boolean, timeoutMs = 5000) =>
+    new Promise<any>((resolve, reject) => {
+      const found = messages.find(test);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => reject(new Error(`no matching message in ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 800)}`)), timeoutMs);
+      waiters.push({ test, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  await next((m) => m.type === 'ready');
+  return { socket, messages, next, send: (m: unknown) => socket.send(JSON.stringify(m)), close: () => socket.close() };
+}
+
+describe('live play over /ws', () => {
+  it('two clients in one scene see moves and chat; a client elsewhere sees none; a Guest may watch, not move', async () => {
+    const ws = await workspace();
+    const scene = await ws.ok<{ id: string }>(['game', 'scene', 'create', 'Arena']);
+    await ws.ok(['game', 'scene', 'create', 'Elsewhere']);
+    const hero = await ws.ok<{ id: string }>(['game', 'entity', 'create', 'Arena', 'hero', '--position', '0,0,0']);
+    const room = await ws.ok<{ id: string }>(['game', 'chat', 'create', 'Arena', 'all', '--kind', 'zone']);
+    await ws.ok(['auth', 'user', 'create', 'gus', '--role', 'Guest']);
+    const guestToken = (await ws.ok<{ token: string }>(['auth', 'token', 'create', '--name', 'watch', '--user', 'gus'])).token;
+    const daemon = await startDaemon(ws);
+
+    const a = await client(daemon.url, daemon.ownerToken);
+    const b = await client(daemon.url, daemon.ownerToken);
+    const far = await client(daemon.url, daemon.ownerToken);
+    const guest = await client(daemon.url, guestToken);
+    a.send({ type: 'join', sceneId: 'Arena', ref: 'a1' });
+    b.send({ type: 'join', sceneId: scene.id });
+    far.send({ type: 'join', sceneId: 'Elsewhere' });
+    guest.send({ type: 'join', sceneId: 'Arena' });
+    const joined = await a.next((m) => m.type === 'joined');
+    expect(joined).toMatchObject({ sceneId: scene.id, ref: 'a1', scene: { name: 'Arena' } });
+    expect(joined.entities.map((e: { name: string }) => e.name)).toEqual(['hero']);
+    await b.next((m) => m.type === 'joined');
+    await far.next((m) => m.type === 'joined');
+    await guest.next((m) => m.type === 'joined');
+
+    // Several moves within one tick reach the others as one delta with the last position.
+    for (let x = 1; x <= 4; x++) a.send({ type: 'move', entityId: hero.id, position: [x, 0, 0] });
+    const tick = await b.next((m) => m.type === 'tick' && m.deltas.some((d: any) => d.payload.position?.[0] === 4));
+    expect(tick.deltas.filter((d: any) => d.payload.id === hero.id)).toHaveLength(1);
+    expect(tick.deltas[0]).toMatchObject({ eventType: 'entity:updated', payload: { id: hero.id, position: [4, 0, 0], by: expect.any(String) } });
+    await a.next((m) => m.type === 'tick');
+
+    b.send({ type: 'chat', room: room.id, text: 'gg' });
+    const said = await a.next((m) => m.eventType === 'chat:message');
+    expect(said).toMatchObject({ sceneId: scene.id, payload: { text: 'gg', room: room.id } });
+
+    // A change through the CLI reaches the scene's clients too.
+    await ws.ok(['game', 'entity', 'create', 'Arena', 'chest']);
+    await a.next((m) => m.type === 'tick' && m.deltas.some((d: any) => d.eventType === 'entity:created' && d.payload.name === 'chest'));
+
+    // The Guest watches but may not move.
+    guest.send({ type: 'move', entityId: hero.id, position: [9, 9, 9], ref: 'g1' });
+    const refused = await guest.next((m) => m.type === 'error');
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', ref: 'g1' });
+    await guest.next((m) => m.eventType === 'chat:message');
+
+    await sleep(200);
+    expect(far.messages.filter((m) => m.type === 'tick' || m.eventType)).toEqual([]);
+    for (const c of [a, b, far, guest]) c.close();
+
+    // What was moved live is written when the daemon stops, and there after a restart.
+    await ws.ok(['daemon', 'stop']);
+    running.length = 0;
+    expect((await ws.ok<{ position: number[] }>(['game', 'entity', 'show', hero.id])).position).toEqual([4, 0, 0]);
+    const again = await startDaemon(ws);
+    const c = await client(again.url, again.ownerToken);
+    c.send({ type: 'join', sceneId: 'Arena' });
+    const snapshot = await c.next((m) => m.type === 'joined');
+    expect(snapshot.entities.find((e: { id: string }) => e.id === hero.id).position).toEqual([4, 0, 0]);
+    c.close();
+  });
+
+  it('refuses moves of entities in scenes the client has not joined, and malformed moves', async () => {
+    const ws = await workspace();
+    await ws.ok(['game', 'scene', 'create', 'A']);
+    await ws.ok(['game', 'scene', 'create', 'B']);
+    const inB = await ws.ok<{ id: string }>(['game', 'entity', 'create', 'B', 'thing']);
+    const daemon = await startDaemon(ws);
+    const a = await client(daemon.url, daemon.ownerToken);
+    a.send({ type: 'move', entityId: inB.id, position: [1, 1, 1], ref: 'x' });
+    expect(await a.next((m) => m.type === 'error' && m.ref === 'x')).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('join') });
+    a.send({ type: 'join', sceneId: 'A' });
+    await a.next((m) => m.type === 'joined');
+    a.send({ type: 'move', entityId: inB.id, position: [1, 1, 1], ref: 'y' });
+    expect(await a.next((m) => m.type === 'error' && m.ref === 'y')).toMatchObject({ code: 'INVALID_INPUT' });
+    a.send({ type: 'move', entityId: inB.id, position: [1, 'x', 1] });
+    expect(await a.next((m) => m.type === 'error' && /position/.test(m.message))).toMatchObject({ code: 'INVALID_INPUT' });
+    a.close();
+  });
+});
