@@ -16,22 +16,39 @@
 // the REST publisher of the fan-out run in this process. Everything listens on 127.0.0.1. Every child
 // process and temp folder is removed at exit, also after a failure, a timeout or Ctrl-C.
 import autocannon from 'autocannon';
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, createServer, get, request } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { fmt, heading, machine, main, median, now, range, report, ROOT, tempDir, verdict } from './lib.mjs';
+import {
+  captureOutput,
+  childEnv,
+  cpuMs,
+  forkRole as forkScriptRole,
+  freePort,
+  killChildrenAtExit,
+  makeWorkspace,
+  otherLoad,
+  serveIpc,
+  startDaemon as startDaemonIn,
+  stopChild,
+  track,
+  vmRssKiB,
+  waitForOutput,
+} from './procs.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const RUN_JS = join(ROOT, 'bin', 'run.js');
+const forkRole = (name) => forkScriptRole(SELF, name);
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const role = arg('role');
 const only = arg('only');
+if (!role) killChildrenAtExit();
 
 // 1. start-to-ready
 const START_N = Number(process.env.RAOS_BENCH_START_N ?? 7);
@@ -65,6 +82,7 @@ const WS_TARGET = 0.8;
 // Node flags for the daemon of the REST and /ws parts, for diagnosis: e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
 // (the profile is written when the daemon exits at the end of the part).
 const DAEMON_NODE_ARGS = (process.env.RAOS_BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const startDaemon = (ws) => startDaemonIn(ws, DAEMON_NODE_ARGS);
 const TIMEOUT_MS = Number(process.env.RAOS_BENCH_DAEMON_TIMEOUT_S ?? 600) * 1000;
 const TS_KEY = '"timestamp":';
 
@@ -90,220 +108,6 @@ function histPercentile(hist, total, p) {
     if (seen >= rank) return ms;
   }
   return hist.length - 1;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Child processes: tracked, stopped gracefully when done, killed at exit whatever happens.
-
-const children = new Set();
-
-function track(child) {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function zombieOrGone(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2)[0] === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-function killAll() {
-  const pids = [];
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-      pids.push(c.pid);
-    } catch {
-      /* gone */
-    }
-  }
-  // Wait (at most 1 s) until they are really dead, so that the temp folders are not removed under a
-  // process that still writes into them.
-  const deadline = Date.now() + 1000;
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (const pid of pids) while (Date.now() < deadline && !zombieOrGone(pid)) Atomics.wait(cell, 0, 0, 5);
-}
-
-if (!role) {
-  // Registered before lib.mjs's temp-folder hooks (tempDir() adds them later), so children die first.
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(130));
-}
-
-async function stopChild(child, timeoutMs = 15_000) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Keeps the last few KiB of a child's stdout+stderr, for error messages. */
-function captureOutput(child) {
-  const out = { text: '' };
-  const add = (chunk) => {
-    out.text = (out.text + chunk).slice(-4000);
-  };
-  child.stdout?.setEncoding('utf8').on('data', add);
-  child.stderr?.setEncoding('utf8').on('data', add);
-  return out;
-}
-
-function waitForOutput(child, out, re, timeoutMs, label) {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = re.exec(out.text);
-      if (m) finish(null, m);
-    };
-    const onExit = (code, sig) => finish(new Error(`${label} exited (${code ?? sig}) before it was ready: ${out.text.trim()}`));
-    const timer = setTimeout(() => finish(new Error(`${label} not ready after ${timeoutMs} ms: ${out.text.trim()}`)), timeoutMs);
-    const finish = (err, m) => {
-      clearTimeout(timer);
-      child.stdout.off('data', check);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(m);
-    };
-    child.stdout.on('data', check);
-    child.once('exit', onExit);
-    check();
-  });
-}
-
-/** Request/answer over the IPC channel of a forked role. */
-function ipc(child, label) {
-  let next = 0;
-  const waiting = new Map();
-  child.on('message', (m) => {
-    const w = waiting.get(m?.id);
-    if (!w) return;
-    waiting.delete(m.id);
-    clearTimeout(w.timer);
-    if (m.error) w.reject(new Error(`${label}: ${m.error}`));
-    else w.resolve(m);
-  });
-  child.once('exit', (code, sig) => {
-    for (const w of waiting.values()) {
-      clearTimeout(w.timer);
-      w.reject(new Error(`${label} exited (${code ?? sig})`));
-    }
-    waiting.clear();
-  });
-  return (msg, timeoutMs = 60_000) =>
-    new Promise((resolve, reject) => {
-      const id = ++next;
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        reject(new Error(`${label}: no answer to ${msg.type} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      waiting.set(id, { resolve, reject, timer });
-      child.send({ ...msg, id });
-    });
-}
-
-function forkRole(name) {
-  const child = track(fork(SELF, [`--role=${name}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  return { child, call: ipc(child, name) };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Process figures from /proc.
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
-/** CPU time (user + system) a process has used, in ms. */
-function cpuMs(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-}
-
-/** Machine-wide CPU time from /proc/stat, in ms: busy (user, nice, system, irq, softirq) and steal. */
-function machineCpuMs() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = f;
-  const ms = (ticks) => (ticks * 1000) / CLK_TCK;
-  return { busy: ms(user + nice + system + irq + softirq), steal: ms(steal ?? 0) };
-}
-
-/**
- * CPU that processes other than this benchmark's used meanwhile (other work on the machine, and
- * kernel time not charged to any process), and time stolen by the hypervisor, both in cores.
- * `pids` are this benchmark's child processes in the measurement; this process is counted too.
- */
-function otherLoad(pids) {
-  const m0 = machineCpuMs();
-  const c0 = pids.map(cpuMs);
-  const own0 = process.cpuUsage();
-  const t0 = now();
-  return () => {
-    const wall = now() - t0;
-    const m1 = machineCpuMs();
-    const mine = pids.reduce((n, pid, i) => n + cpuMs(pid) - c0[i], 0) + Object.values(process.cpuUsage(own0)).reduce((a, b) => a + b, 0) / 1000;
-    return { other: Math.max(0, (m1.busy - m0.busy - mine) / wall), steal: (m1.steal - m0.steal) / wall };
-  };
-}
-
-/** Resident set size of a process in KiB (VmRSS). */
-function vmRssKiB(pid) {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(m[1]);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Workspaces and the daemon.
-
-const childEnv = { ...process.env, NO_COLOR: '1' };
-for (const k of ['RAOS_HOME', 'RAOS_PORT', 'RACORE_PORT']) delete childEnv[k];
-
-function cli(args, cwd) {
-  const r = spawnSync(process.execPath, [RUN_JS, ...args], { cwd, env: childEnv, encoding: 'utf8' });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`raos ${args.join(' ')} failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-/** A workspace made by `raos init`, holding greeting=hello. */
-function makeWorkspace(tmp, name) {
-  const ws = join(tmp, name);
-  cli(['init', ws], tmp);
-  cli(['memory', 'set', 'greeting', 'hello', '--workspace', ws], tmp);
-  return ws;
-}
-
-/** `raos daemon start --foreground -p 0` as a child process; resolves once it has printed its URL. */
-async function startDaemon(ws) {
-  const child = track(
-    spawn(process.execPath, [...DAEMON_NODE_ARGS, RUN_JS, 'daemon', 'start', '--foreground', '-p', '0', '--workspace', ws], {
-      cwd: ws,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  const out = captureOutput(child);
-  const m = await waitForOutput(child, out, /listening on (http:\/\/\S+) \(pid (\d+)\)/, 30_000, 'raos daemon');
-  if (Number(m[2]) !== child.pid) throw new Error(`the daemon runs as pid ${m[2]}, not as the spawned ${child.pid}`);
-  const state = JSON.parse(readFileSync(join(ws, 'data', 'daemon.json'), 'utf8'));
-  const token = readFileSync(state.tokenFile, 'utf8').trim();
-  return { child, pid: child.pid, url: m[1], token };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -800,18 +604,6 @@ async function benchWs(tmp) {
 // Roles: the child processes.
 
 /** Answers IPC requests with handler(msg); exits when the parent goes away. */
-function serveIpc(handler) {
-  process.on('disconnect', () => process.exit(0));
-  process.on('SIGTERM', () => process.exit(0));
-  process.on('message', async (m) => {
-    try {
-      const r = (await handler(m)) ?? {};
-      process.send({ ...r, id: m.id });
-    } catch (err) {
-      process.send({ id: m.id, error: String(err?.stack ?? err) });
-    }
-  });
-}
 
 /** A bare node:http server answering every request with the same bytes and headers (RAOS_BENCH_BODY, base64; RAOS_BENCH_HEADERS). */
 function roleBareHttp() {

@@ -18,6 +18,8 @@ const benches = [
   { name: 'daemon: start and RSS', args: [join(ROOT, 'bench', 'daemon.mjs'), '--only=start'] },
   { name: 'daemon: REST', args: [join(ROOT, 'bench', 'daemon.mjs'), '--only=rest'] },
   { name: 'daemon: /ws fan-out', args: [join(ROOT, 'bench', 'daemon.mjs'), '--only=ws'] },
+  // Live play (issue 5): 1,000 clients in one scene, 500 entities moving every tick.
+  { name: 'game: live play', args: [join(ROOT, 'bench', 'game.mjs')] },
 ];
 
 function runChild(bench) {

@@ -108,6 +108,13 @@ const clientMessages = {
     .object({ type: z.literal('move'), entityId: z.string().min(1).max(64), sceneId: sceneIdField.optional(), position: vec3.optional(), rotation: vec3.optional(), ref })
     .refine((m) => m.position !== undefined || m.rotation !== undefined, 'give a position, a rotation or both'),
   chat: z.object({ type: z.literal('chat'), room: z.string().min(1).max(201), text: z.string().min(1).max(2000), ref }),
+  /** Many moves in one message (an authoritative client, a simulation): `[entityId, x, y, z, rx, ry, rz]` rows. */
+  moves: z.object({
+    type: z.literal('moves'),
+    sceneId: sceneIdField.optional(),
+    moves: z.array(z.tuple([z.string().min(1).max(64), finite, finite, finite, finite, finite, finite])).min(1).max(1000),
+    ref,
+  }),
 } as const;
 
 /** Scenes one connection may have joined at once. */
@@ -246,14 +253,14 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
 
   /** Sends a scene's tick or event to the clients that joined it: serialised once, sent corked. */
   const toScene = (event: RaosEvent) => {
-    const payload = event.payload as { sceneId?: string; tick?: number; deltas?: unknown[] } | undefined;
+    const payload = event.payload as { sceneId?: string; tick?: number; deltas?: unknown[]; moves?: unknown[] } | undefined;
     const sceneId = payload?.sceneId;
     if (typeof sceneId !== 'string') return;
     const set = members.get(sceneId);
     if (!set || set.size === 0) return;
     let message: unknown;
     if (event.eventType === 'game:tick') {
-      message = { type: 'tick', sceneId, tick: payload!.tick, timestamp: event.timestamp, deltas: payload!.deltas };
+      message = { type: 'tick', sceneId, tick: payload!.tick, timestamp: event.timestamp, deltas: payload!.deltas ?? [], moves: payload!.moves ?? [] };
     } else {
       const { sceneId: _omit, ...rest } = payload as Record<string, unknown>;
       message = { eventType: SCENE_EVENTS[event.eventType], sceneId, payload: rest.message ?? rest.scene ?? rest, timestamp: event.timestamp };
@@ -385,6 +392,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       case 'join':
       case 'leave':
       case 'move':
+      case 'moves':
       case 'chat':
         void handleScene(client, message).catch((err) => {
           const raos = toRaosError(err);
@@ -401,7 +409,16 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     }
   };
 
-  type SceneMessage = Extract<ClientMessage, { type: 'join' | 'leave' | 'move' | 'chat' }>;
+  type SceneMessage = Extract<ClientMessage, { type: 'join' | 'leave' | 'move' | 'moves' | 'chat' }>;
+
+  const sceneOfMove = (client: Client, sceneId: string | undefined): string => {
+    let id = sceneId;
+    if (id === undefined && client.scenes.size === 1) id = [...client.scenes][0];
+    if (id === undefined || !client.scenes.has(id)) {
+      throw invalidInput(`sceneId: join the entity's scene first${client.scenes.size > 1 ? ', and name it in the move' : ''}`);
+    }
+    return id;
+  };
   const handleScene = async (client: Client, message: SceneMessage): Promise<void> => {
     const scenes = opts.scenes;
     if (!scenes) throw invalidInput(`type: ${message.type} needs the game module, which this daemon does not run`);
@@ -430,12 +447,16 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
         return;
       }
       case 'move': {
-        let sceneId = message.sceneId;
-        if (sceneId === undefined && client.scenes.size === 1) sceneId = [...client.scenes][0];
-        if (sceneId === undefined || !client.scenes.has(sceneId)) {
-          throw invalidInput(`sceneId: join the entity's scene first${client.scenes.size > 1 ? ', and name it in the move' : ''}`);
-        }
+        const sceneId = sceneOfMove(client, message.sceneId);
         await scenes.move(actor, { id: message.entityId, sceneId, position: message.position, rotation: message.rotation });
+        return;
+      }
+      case 'moves': {
+        // Each row is one move through the operation (its guard included); the first refusal stops the rest.
+        const sceneId = sceneOfMove(client, message.sceneId);
+        for (const [id, x, y, z, rx, ry, rz] of message.moves) {
+          await scenes.move(actor, { id, sceneId, position: [x, y, z], rotation: [rx, ry, rz] });
+        }
         return;
       }
       case 'chat':

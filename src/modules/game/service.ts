@@ -51,6 +51,12 @@ type EntityRow = GameTables['entities'];
 type RoomRow = GameTables['chat_rooms'];
 type Db = Store<GameTables>['db'] | Transaction<GameTables>;
 
+/** A live move as clients receive it: entity id, local position x, y, z, rotation x, y, z (to 1/1000). */
+export type LiveMove = [string, number, number, number, number, number, number];
+
+/** Rounds to thousandths: live moves travel to many clients each tick, and millimetres are plenty. */
+const mm = (v: number) => Math.round(v * 1000) / 1000;
+
 /** One change of one entity, as clients of a scene receive it in a tick. */
 export interface Delta {
   eventType: 'entity:created' | 'entity:updated' | 'entity:deleted';
@@ -123,6 +129,8 @@ export class GameService {
   readonly #moved = new Map<string, { sceneId: string; position: Vec3; rotation: Vec3 }>();
   /** Changes of this tick, by scene, then by entity: a later change of one entity replaces the earlier. */
   readonly #pending = new Map<string, Map<string, Delta>>();
+  /** Live moves of this tick, by scene, then by entity: the compact `[id, x, y, z, rx, ry, rz]` rows. */
+  readonly #pendingMoves = new Map<string, Map<string, LiveMove>>();
   /** Which scene an entity is in, for live moves (filled on first move, dropped on delete). */
   readonly #sceneOf = new Map<string, string>();
   #tick = 0;
@@ -150,15 +158,26 @@ export class GameService {
     } else scene.set(key, delta);
   }
 
-  /** Publishes one `game:tick` event per scene that changed during the tick. */
+  /**
+   * Publishes one `game:tick` event per scene that changed during the tick: `deltas` (changes made
+   * through the operations, whole entities) and `moves` (live moves, one compact row per entity).
+   */
   #emitTick(): void {
     this.#tick++;
-    if (this.#pending.size === 0) return;
+    if (this.#pending.size === 0 && this.#pendingMoves.size === 0) return;
     const now = this.#now();
-    for (const [sceneId, deltas] of this.#pending) {
-      this.#bus.publish('game:tick', { sceneId, tick: this.#tick, deltas: [...deltas.values()] }, now);
+    const scenes = new Set([...this.#pending.keys(), ...this.#pendingMoves.keys()]);
+    for (const sceneId of scenes) {
+      const deltas = this.#pending.get(sceneId);
+      const moves = this.#pendingMoves.get(sceneId);
+      this.#bus.publish(
+        'game:tick',
+        { sceneId, tick: this.#tick, deltas: deltas ? [...deltas.values()] : [], moves: moves ? [...moves.values()] : [] },
+        now,
+      );
     }
     this.#pending.clear();
+    this.#pendingMoves.clear();
   }
 
   /** The current tick number (for snapshots: deltas after it follow). */
@@ -183,7 +202,13 @@ export class GameService {
     if (input.sceneId !== undefined && input.sceneId !== sceneId) throw invalidInput(`entityId: ${input.id} is not in scene ${input.sceneId}`);
     const next = { sceneId, position: input.position ?? base.position, rotation: input.rotation ?? base.rotation };
     this.#moved.set(input.id, next);
-    this.#queue(sceneId, input.id, { eventType: 'entity:updated', payload: { id: input.id, position: next.position, rotation: next.rotation, by: actor.name } });
+    if (this.#live) {
+      let moves = this.#pendingMoves.get(sceneId);
+      if (!moves) this.#pendingMoves.set(sceneId, (moves = new Map()));
+      const [x, y, z] = next.position;
+      const [rx, ry, rz] = next.rotation;
+      moves.set(input.id, [input.id, mm(x), mm(y), mm(z), mm(rx), mm(ry), mm(rz)]);
+    }
     return { id: input.id, sceneId, tick: this.#tick };
   }
 
@@ -248,7 +273,9 @@ export class GameService {
 
   /** A write through the regular operations replaces what was moved live (it is the later word). */
   #supersede(id: string): void {
+    const moved = this.#moved.get(id);
     this.#moved.delete(id);
+    if (moved) this.#pendingMoves.get(moved.sceneId)?.delete(id);
   }
 
   get store(): Store<GameTables> {
@@ -392,6 +419,7 @@ export class GameService {
     for (const [id, m] of this.#moved) if (m.sceneId === result.deleted) this.#moved.delete(id);
     for (const [id, sceneId] of this.#sceneOf) if (sceneId === result.deleted) this.#sceneOf.delete(id);
     this.#pending.delete(result.deleted);
+    this.#pendingMoves.delete(result.deleted);
     this.#bus.publish('game:scene:deleted', { sceneId: result.deleted, name: result.name });
     return result;
   }
