@@ -5,7 +5,7 @@
 //   npm run build && node bench/game.mjs
 //
 //   RAOS_BENCH_GAME_CLIENTS (1000), RAOS_BENCH_GAME_ENTITIES (500), RAOS_BENCH_GAME_SECONDS (5),
-//   RAOS_BENCH_GAME_ROUNDS (2), RAOS_BENCH_GAME_TICK_HZ (20)
+//   RAOS_BENCH_GAME_ROUNDS (2), RAOS_BENCH_GAME_TICK_HZ (20), RAOS_BENCH_GAME_ENCODING (binary; or json)
 //
 // The daemon is `raos daemon start --foreground` in a temp workspace holding the scene (imported with
 // `raos game scene import`). The mover runs in this process: one /ws connection (the owner token) that
@@ -29,14 +29,22 @@ const ENTITIES = Number(process.env.RAOS_BENCH_GAME_ENTITIES ?? 500);
 const SECONDS = Number(process.env.RAOS_BENCH_GAME_SECONDS ?? 5);
 const ROUNDS = Number(process.env.RAOS_BENCH_GAME_ROUNDS ?? 2);
 const TICK_HZ = Number(process.env.RAOS_BENCH_GAME_TICK_HZ ?? 20);
+/** How the clients take their ticks: binary (22 bytes a move) or json (about 42). */
+const ENCODING = process.env.RAOS_BENCH_GAME_ENCODING ?? 'binary';
 const WARMUP_MS = 1000;
 const RATIO_TARGET = 0.7;
 const P99_TARGET_MS = 50;
 const TS_KEY = Buffer.from('"timestamp":');
 const ROW_KEY = Buffer.from('["e_');
 
-/** Counts the move rows of a tick frame and reads its timestamp, without parsing the JSON. */
+/** Counts the moves of a tick frame and reads its timestamp, without parsing it. */
 function readFrame(buf) {
+  if (buf[0] === 0x52 && buf[1] === 0x54) {
+    // Binary: timestamp f64 at 8; after the scene id and the deltas, the move count.
+    const sid = buf.readUInt16LE(16);
+    const deltas = buf.readUInt32LE(18 + sid);
+    return { ts: buf.readDoubleLE(8), rows: buf.readUInt32LE(22 + sid + deltas) };
+  }
   const at = buf.indexOf(TS_KEY);
   if (at === -1 || at > 200) return null;
   const ts = Number(buf.toString('latin1', at + TS_KEY.length, at + TS_KEY.length + 13));
@@ -88,7 +96,7 @@ function roleClients() {
                     if (measuring) closedEarly++;
                   });
                   resolve(ws);
-                } else if (text.startsWith('{"type":"ready"') && m.sceneId) ws.send(JSON.stringify({ type: 'join', sceneId: m.sceneId }));
+                } else if (text.startsWith('{"type":"ready"') && m.sceneId) ws.send(JSON.stringify({ type: 'join', sceneId: m.sceneId, encoding: m.encoding }));
                 else if (text.startsWith('{"type":"error"')) reject(new Error(text));
               };
               ws.on('message', ready);
@@ -137,11 +145,13 @@ function roleBare() {
       return { port: wss.address().port };
     }
     if (m.type === 'start') {
-      const template = Buffer.from(m.template, 'utf8');
+      const template = Buffer.from(m.template, 'base64');
+      const binary = template[0] === 0x52 && template[1] === 0x54;
       timer = setInterval(() => {
         const frame = Buffer.from(template);
-        frame.write(String(Date.now()), m.tsOffset, 'latin1');
-        for (const ws of wss.clients) ws.send(frame, { binary: false });
+        if (binary) frame.writeDoubleLE(Date.now(), 8);
+        else frame.write(String(Date.now()), m.tsOffset, 'latin1');
+        for (const ws of wss.clients) ws.send(frame, { binary });
       }, 1000 / m.hz);
       return {};
     }
@@ -184,7 +194,7 @@ async function mover(url, token, sceneId) {
   const snapshot = await new Promise((resolve, reject) => {
     ws.on('message', (data) => {
       const text = String(data);
-      if (text.startsWith('{"type":"ready"')) ws.send(JSON.stringify({ type: 'join', sceneId }));
+      if (text.startsWith('{"type":"ready"')) ws.send(JSON.stringify({ type: 'join', sceneId, encoding: ENCODING }));
       else if (text.startsWith('{"type":"joined"')) resolve(JSON.parse(text));
       else if (text.startsWith('{"type":"error"')) reject(new Error(text));
     });
@@ -193,9 +203,9 @@ async function mover(url, token, sceneId) {
   const ids = snapshot.entities.map((e) => e.id);
   const base = snapshot.entities.map((e) => e.position);
   let sample;
-  ws.on('message', (data) => {
-    if (!sample && String(data).startsWith('{"type":"tick"')) sample = String(data);
-    if (String(data).startsWith('{"type":"error"')) console.error(`mover: ${data}`);
+  ws.on('message', (data, isBinary) => {
+    if (!sample && (isBinary || String(data).startsWith('{"type":"tick"'))) sample = Buffer.from(data);
+    if (!isBinary && String(data).startsWith('{"type":"error"')) console.error(`mover: ${data}`);
   });
   let step = 0;
   const timer = setInterval(() => {
@@ -220,7 +230,7 @@ async function mover(url, token, sceneId) {
 }
 
 async function measureRound(target, clients) {
-  await clients.call({ type: 'connect', url: target.wsUrl, headers: target.headers, sceneId: target.sceneId, count: CLIENTS }, 180_000);
+  await clients.call({ type: 'connect', url: target.wsUrl, headers: target.headers, sceneId: target.sceneId, encoding: ENCODING, count: CLIENTS }, 180_000);
   await target.start();
   await sleep(WARMUP_MS);
   const c0 = cpuMs(target.pid);
@@ -274,11 +284,13 @@ async function run() {
     move.stop();
     move = undefined;
     const tsOffset = template.indexOf('"timestamp":') + '"timestamp":'.length;
-    const rowsPerTick = readFrame(Buffer.from(template)).rows;
+    const rowsPerTick = readFrame(template).rows;
     console.log(
       `${CLIENTS} clients joined to one scene of ${ENTITIES} entities; the mover moves every entity every tick at ${TICK_HZ} Hz; ${ROUNDS} interleaved rounds of ${SECONDS} s after ${WARMUP_MS / 1000} s of warm-up`,
     );
-    console.log(`tick frame: ${Buffer.byteLength(template)} bytes, ${rowsPerTick} move rows (${fmt(Buffer.byteLength(template) / Math.max(rowsPerTick, 1), 0)} bytes per row); the bare server sends the same frame at the same rate`);
+    console.log(
+      `tick frame (${ENCODING}): ${template.length} bytes, ${rowsPerTick} moves (${fmt(template.length / Math.max(rowsPerTick, 1), 1)} bytes per move); the bare server sends the same frame at the same rate`,
+    );
 
     const targets = [
       {
@@ -303,7 +315,7 @@ async function run() {
         wsUrl: `ws://127.0.0.1:${port}/`,
         headers: {},
         pid: bare.child.pid,
-        start: () => bare.call({ type: 'start', template, tsOffset, hz: TICK_HZ }),
+        start: () => bare.call({ type: 'start', template: template.toString('base64'), tsOffset, hz: TICK_HZ }),
         stop: () => bare.call({ type: 'stop' }),
       },
     ];
@@ -336,7 +348,7 @@ async function run() {
       ratio: value / base,
       target: `≥ ${RATIO_TARGET}×`,
       pass,
-      note: `offered ${fmt(offered, 0)}/s; frame ${Buffer.byteLength(template)} bytes`,
+      note: `offered ${fmt(offered, 0)}/s; ${ENCODING} frames of ${template.length} bytes`,
     });
     report({ figure: 'game p99 tick-to-client latency', value: `${p99} ms`, baseline: `${med('bare', (r) => r.p99)} ms (bare ws)`, target: `≤ ${P99_TARGET_MS} ms`, pass: latPass });
     report({

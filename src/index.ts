@@ -20,3 +20,5 @@ export { createClient } from './client.js';
 export type { ClientOptions, RaosClient } from './client.js';
 export { startDaemon } from './daemon/server.js';
 export type { DaemonOptions, RunningDaemon } from './daemon/server.js';
+export { decodeBinaryTick, encodeBinaryTick } from './daemon/tick-codec.js';
+export type { BinaryTick } from './daemon/tick-codec.js';

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import * as z from 'zod';
 import { describeActor, type Actor } from '../kernel/actor.js';
+import { encodeBinaryTick } from './tick-codec.js';
 import { formatIssues, invalidInput, toRaosError, type ErrorCode } from '../kernel/errors.js';
 import type { EventBus, RaosEvent } from '../kernel/events.js';
 import type { Logger } from '../kernel/logger.js';
@@ -102,7 +103,7 @@ const clientMessages = {
   subscribe: z.object({ type: z.literal('subscribe'), topics }),
   unsubscribe: z.object({ type: z.literal('unsubscribe'), topics }),
   ping: z.object({ type: z.literal('ping') }),
-  join: z.object({ type: z.literal('join'), sceneId: sceneIdField, ref }),
+  join: z.object({ type: z.literal('join'), sceneId: sceneIdField, encoding: z.enum(['json', 'binary']).default('json'), ref }),
   leave: z.object({ type: z.literal('leave'), sceneId: sceneIdField, ref }),
   move: z
     .object({ type: z.literal('move'), entityId: z.string().min(1).max(64), sceneId: sceneIdField.optional(), position: vec3.optional(), rotation: vec3.optional(), ref })
@@ -169,7 +170,10 @@ interface Client {
   ip?: string;
   /** Scenes joined (their ids). */
   scenes: Set<string>;
+  /** Of those, the scenes whose ticks this client takes in the binary encoding. */
+  binary: Set<string>;
 }
+
 
 /** Scene events that joined clients receive, by bus event type. */
 const SCENE_EVENTS: Record<string, string> = {
@@ -185,7 +189,8 @@ const topicOf = (eventType: string) => {
 };
 
 /** Sends as a text frame; a Buffer is written to the socket as is, without a per-client copy. */
-const TEXT_FRAME = { binary: false } as const;
+const TEXT_FRAME = { binary: false };
+const BINARY_FRAME = { binary: true };
 
 export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   const { bus, auth, onMetric } = opts;
@@ -209,7 +214,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
    * Sends one frame unless the client is already behind by more than maxBufferedBytes; then it is
    * closed with 1013 and nothing more is queued for it. Returns whether the frame was queued.
    */
-  const send = (client: Client, data: Buffer | string): boolean => {
+  const send = (client: Client, data: Buffer | string, options: { binary: boolean } = TEXT_FRAME): boolean => {
     const { ws } = client;
     if (ws.readyState !== WebSocket.OPEN) return false;
     if (ws.bufferedAmount > maxBufferedBytes) {
@@ -218,7 +223,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       onMetric?.({ type: 'dropped', count: 1 });
       return false;
     }
-    ws.send(data, TEXT_FRAME);
+    ws.send(data, options);
     return true;
   };
   const sendJson = (client: Client, value: unknown) => send(client, JSON.stringify(value));
@@ -246,6 +251,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   const members = new Map<string, Set<Client>>();
   const leave = (client: Client, sceneId: string) => {
     client.scenes.delete(sceneId);
+    client.binary.delete(sceneId);
     const set = members.get(sceneId);
     set?.delete(client);
     if (set?.size === 0) members.delete(sceneId);
@@ -253,23 +259,44 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
 
   /** Sends a scene's tick or event to the clients that joined it: serialised once, sent corked. */
   const toScene = (event: RaosEvent) => {
-    const payload = event.payload as { sceneId?: string; tick?: number; deltas?: unknown[]; moves?: unknown[] } | undefined;
+    const payload = event.payload as { sceneId?: string; tick?: number; deltas?: unknown[]; moves?: unknown[][]; handles?: number[] } | undefined;
     const sceneId = payload?.sceneId;
     if (typeof sceneId !== 'string') return;
     const set = members.get(sceneId);
     if (!set || set.size === 0) return;
-    let message: unknown;
-    if (event.eventType === 'game:tick') {
-      message = { type: 'tick', sceneId, tick: payload!.tick, timestamp: event.timestamp, deltas: payload!.deltas ?? [], moves: payload!.moves ?? [] };
-    } else {
-      const { sceneId: _omit, ...rest } = payload as Record<string, unknown>;
-      message = { eventType: SCENE_EVENTS[event.eventType], sceneId, payload: rest.message ?? rest.scene ?? rest, timestamp: event.timestamp };
-    }
-    const frame = Buffer.from(JSON.stringify(message), 'utf8');
+    // Each encoding serialised once, and only if a client takes it.
+    let text: Buffer | undefined;
+    let binary: Buffer | undefined;
+    const isTick = event.eventType === 'game:tick';
+    const textFrame = () => {
+      let message: unknown;
+      if (isTick) {
+        message = { type: 'tick', sceneId, tick: payload!.tick, timestamp: event.timestamp, deltas: payload!.deltas ?? [], moves: payload!.moves ?? [] };
+      } else {
+        const { sceneId: _omit, ...rest } = payload as Record<string, unknown>;
+        message = { eventType: SCENE_EVENTS[event.eventType], sceneId, payload: rest.message ?? rest.scene ?? rest, timestamp: event.timestamp };
+      }
+      return Buffer.from(JSON.stringify(message), 'utf8');
+    };
     let delivered = 0;
     for (const client of set) {
       if (client.ws.readyState === WebSocket.OPEN) corkFor(client.ws);
-      if (send(client, frame)) delivered++;
+      const sent =
+        isTick && client.binary.has(sceneId)
+          ? send(
+              client,
+              (binary ??= encodeBinaryTick({
+                sceneId,
+                tick: payload!.tick ?? 0,
+                timestamp: event.timestamp,
+                deltas: payload!.deltas ?? [],
+                moves: payload!.moves ?? [],
+                handles: payload!.handles ?? [],
+              })),
+              BINARY_FRAME,
+            )
+          : send(client, (text ??= textFrame()));
+      if (sent) delivered++;
     }
     if (event.eventType === 'game:scene:deleted') for (const client of [...set]) leave(client, sceneId);
     if (delivered > 0) onMetric?.({ type: 'delivered', count: delivered });
@@ -433,10 +460,12 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
         if (client.ws.readyState !== WebSocket.OPEN) return;
         // Member before the snapshot is sent: a tick published meanwhile follows it, never precedes it.
         client.scenes.add(sceneId);
+        if (message.encoding === 'binary') client.binary.add(sceneId);
+        else client.binary.delete(sceneId);
         let set = members.get(sceneId);
         if (!set) members.set(sceneId, (set = new Set()));
         set.add(client);
-        sendJson(client, { type: 'joined', sceneId, ...snapshot, ...echo });
+        sendJson(client, { type: 'joined', sceneId, encoding: message.encoding, ...snapshot, ...echo });
         return;
       }
       case 'leave': {
@@ -466,7 +495,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   };
 
   const onConnection = (ws: WebSocket, req: IncomingMessage, actor: Actor | null) => {
-    const client: Client = { ws, actor: null, topics: new Set(), isAlive: true, ip: req.socket.remoteAddress, scenes: new Set() };
+    const client: Client = { ws, actor: null, topics: new Set(), isAlive: true, ip: req.socket.remoteAddress, scenes: new Set(), binary: new Set() };
     clients.add(client);
     onMetric?.({ type: 'open' });
 

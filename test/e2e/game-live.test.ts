@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { assertBuilt, cleanup, sleep, workspace, type Workspace } from './helpers.js';
+import { assertBuilt, cleanup, DIST_INDEX, sleep, workspace, type Workspace } from './helpers.js';
 
 beforeAll(() => assertBuilt());
 afterAll(() => cleanup());
@@ -24,11 +24,13 @@ async function startDaemon(ws: Workspace) {
 
 /** A /ws client that records every message and can wait for one matching a predicate. */
 async function client(url: string, token: string) {
+  // Before the socket exists: no message may arrive while we wait for the import.
+  const { decodeBinaryTick } = await import(DIST_INDEX);
   const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
   const messages: any[] = [];
   const waiters: { test: (m: any) => boolean; resolve: (m: any) => void }[] = [];
-  socket.on('message', (data) => {
-    const m = JSON.parse(String(data));
+  socket.on('message', (data, isBinary) => {
+    const m = isBinary ? { type: 'binary-tick', ...decodeBinaryTick(data as Buffer) } : JSON.parse(String(data));
     messages.push(m);
     for (const w of [...waiters]) if (w.test(m)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(m);
   });
@@ -91,6 +93,21 @@ describe('live play over /ws', () => {
     const refused = await guest.next((m) => m.type === 'error');
     expect(refused).toMatchObject({ code: 'FORBIDDEN', ref: 'g1' });
     await guest.next((m) => m.eventType === 'chat:message');
+
+    // A client that takes binary ticks gets the same moves, by handle.
+    const bin = await client(daemon.url, daemon.ownerToken);
+    bin.send({ type: 'join', sceneId: 'Arena', encoding: 'binary' });
+    const binJoined = await bin.next((m) => m.type === 'joined');
+    expect(binJoined.encoding).toBe('binary');
+    const handle = binJoined.entities.find((e: { id: string }) => e.id === hero.id).handle;
+    expect(handle).toEqual(expect.any(Number));
+    a.send({ type: 'move', entityId: hero.id, position: [2.5, 1, -3], rotation: [0, 270, 0] });
+    const binTick = await bin.next((m) => m.type === 'binary-tick' && m.moves.some((mv: any) => mv.handle === handle && mv.position[0] === 2.5));
+    expect(binTick.sceneId).toBe(scene.id);
+    expect(binTick.moves.find((mv: any) => mv.handle === handle)).toEqual({ handle, position: [2.5, 1, -3], rotation: [0, -90, 0] });
+    bin.close();
+    a.send({ type: 'moves', moves: [[hero.id, 7, 0, 1.23456, 0, 90, 0]] });
+    await b.next((m) => m.type === 'tick' && m.moves.some((row: any[]) => row[0] === hero.id && row[1] === 7 && row[5] === 90));
 
     await sleep(200);
     expect(far.messages.filter((m) => m.type === 'tick' || m.eventType)).toEqual([]);

@@ -133,6 +133,9 @@ export class GameService {
   readonly #pendingMoves = new Map<string, Map<string, LiveMove>>();
   /** Which scene an entity is in, for live moves (filled on first move, dropped on delete). */
   readonly #sceneOf = new Map<string, string>();
+  /** Small numbers standing for entity ids in binary ticks, per scene, for this daemon's life. */
+  readonly #handles = new Map<string, number>();
+  #nextHandle = 1;
   #tick = 0;
   #timers: NodeJS.Timeout[] = [];
   #live = false;
@@ -170,14 +173,22 @@ export class GameService {
     for (const sceneId of scenes) {
       const deltas = this.#pending.get(sceneId);
       const moves = this.#pendingMoves.get(sceneId);
+      const rows = moves ? [...moves.values()] : [];
       this.#bus.publish(
         'game:tick',
-        { sceneId, tick: this.#tick, deltas: deltas ? [...deltas.values()] : [], moves: moves ? [...moves.values()] : [] },
+        { sceneId, tick: this.#tick, deltas: deltas ? [...deltas.values()] : [], moves: rows, handles: rows.map((row) => this.handleOf(row[0])) },
         now,
       );
     }
     this.#pending.clear();
     this.#pendingMoves.clear();
+  }
+
+  /** The handle of an entity: a number that stands for its id in binary ticks (docs/protocol.md). */
+  handleOf(id: string): number {
+    let handle = this.#handles.get(id);
+    if (handle === undefined) this.#handles.set(id, (handle = this.#nextHandle++));
+    return handle;
   }
 
   /** The current tick number (for snapshots: deltas after it follow). */
@@ -256,7 +267,7 @@ export class GameService {
   }
 
   /** Everything a client joining a scene needs: the scene and all its entities as they are now. */
-  async snapshot(_actor: Actor, sceneRef: string): Promise<{ scene: SceneView; tick: number; entities: EntityView[] }> {
+  async snapshot(_actor: Actor, sceneRef: string): Promise<{ scene: SceneView; tick: number; entities: (EntityView & { handle: number })[] }> {
     const row = await this.#requireScene(this.#store.db, sceneRef);
     const tick = this.#tick;
     const rows = await this.#orderedEntities(this.#store.db, row.id);
@@ -264,7 +275,7 @@ export class GameService {
       scene: await this.#sceneView(this.#store.db, row),
       tick,
       entities: rows.map((r) => {
-        const view = entityView(r);
+        const view = { ...entityView(r), handle: this.handleOf(r.id) };
         const moved = this.#moved.get(r.id);
         return moved ? { ...view, position: moved.position, rotation: moved.rotation } : view;
       }),
@@ -566,7 +577,7 @@ export class GameService {
     });
     const view = entityView(result.row);
     this.#bus.publish('game:entity:created', { sceneId: view.sceneId, entity: view, by: actor.name });
-    this.#queue(view.sceneId, view.id, { eventType: 'entity:created', payload: view });
+    this.#queue(view.sceneId, view.id, { eventType: 'entity:created', payload: { ...view, handle: this.handleOf(view.id) } });
     return { ...view, world: result.world };
   }
 
@@ -707,6 +718,7 @@ export class GameService {
     for (const id of result.deleted) {
       this.#supersede(id);
       this.#sceneOf.delete(id);
+      this.#handles.delete(id);
       this.#queue(result.sceneId, id, { eventType: 'entity:deleted', payload: { id } });
     }
     return result;
