@@ -25,6 +25,10 @@ token=$(node bin/run.js auth token create --name demo --user ada --expires 1h --
 echo "\$ RAOS_TOKEN=… raos auth whoami" >&2
 RAOS_TOKEN="$token" node bin/run.js auth whoami
 raos audit list --limit 5
+# The Game Engine: a world from a sentence, then a hand-made entity in it.
+raos game generate "a dark dungeon with three dragons guarding a treasure chest" --seed 7
+raos game entity create "Dark Dungeon" Torch --position 0,2,0 --component '{"type":"light","color":"#ffaa00"}'
+raos game entity list "Dark Dungeon" --tree
 raos db status
 raos db check
 raos db backup "$dir/backup"

@@ -47,4 +47,34 @@ describe('createClient (the package export for client projects)', () => {
     const typed: AppRouter | undefined = undefined;
     expect(typed).toBeUndefined();
   });
+
+  it('streams the Game Engine events to tRPC subscribers: per-operation events and the coalesced ticks', async () => {
+    const { root } = initWorkspace(tempDir());
+    daemon = await startDaemon({ root, config: loadConfig({ root, env: {} }).config, log: silentLogger, version: 't', host: '127.0.0.1', port: 0 });
+    const raos = createClient({ url: daemon.url, token: daemon.token });
+    const events: { eventType: string; payload: any }[] = [];
+    const gotTick = new Promise<void>((resolve) => {
+      const sub = raos.events.subscribe.subscribe(
+        { topics: ['game'] },
+        {
+          onData: (e) => {
+            events.push(e as never);
+            if (e.eventType === 'game:tick') {
+              sub.unsubscribe();
+              resolve();
+            }
+          },
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    const scene = await raos.game.scene.create.mutate({ name: 'Typed' });
+    const entity = await raos.game.entity.create.mutate({ scene: scene.id, name: 'hero', position: [1, 2, 3] });
+    await gotTick;
+    expect(events.map((e) => e.eventType).slice(0, 3)).toEqual(['game:scene:created', 'game:entity:created', 'game:tick']);
+    const tick = events.find((e) => e.eventType === 'game:tick')!.payload;
+    expect(tick.sceneId).toBe(scene.id);
+    expect(tick.deltas[0]).toMatchObject({ eventType: 'entity:created', payload: { id: entity.id, position: [1, 2, 3], handle: expect.any(Number) } });
+    raos.close();
+  });
 });
