@@ -180,9 +180,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       createContext: ({ req }) => trpcContext(req),
       keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     });
+    let authService: UserTokens | undefined;
+    void users().then((u) => (authService = u));
     const gateway = createWsGateway({
       bus: kernel.bus,
       auth,
+      authGeneration: () => authService?.generation,
       authorizeSubscribe: async (actor, topics) => {
         await operations['events.subscribe']({ kernel, actor, limits }, { topics });
       },

@@ -32,6 +32,10 @@ export interface WsGatewayOptions {
    * client receives that scene's ticks, chat and scene events; it may move entities and chat. Each
    * call runs the operation's guard and throws a RaosError to refuse.
    */
+  /** The auth module's change counter; when it moves, open connections' tokens are checked again. */
+  authGeneration?(): number | undefined;
+  /** How often to look at authGeneration. Default 1 s. */
+  recheckMs?: number;
   scenes?: {
     join(actor: Actor, scene: string): Promise<{ sceneId: string; snapshot: Record<string, unknown> }>;
     move(actor: Actor, move: { id: string; sceneId?: string; position?: [number, number, number]; rotation?: [number, number, number] }): Promise<void>;
@@ -172,6 +176,8 @@ interface Client {
   scenes: Set<string>;
   /** Of those, the scenes whose ticks this client takes in the binary encoding. */
   binary: Set<string>;
+  /** The token it authenticated with, checked again when auth changes (a revoked token closes it). */
+  token?: string;
 }
 
 
@@ -342,8 +348,42 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   }, pingIntervalMs);
   pingTimer.unref();
 
-  const authenticated = (client: Client, actor: Actor) => {
+  // A connection keeps the actor it authenticated as; when auth changes (a token revoked, a user
+  // disabled or given another role), every connection's token is checked again: one no longer valid is
+  // closed with 4401, the others carry on with the actor as it is now.
+  let seenGeneration = opts.authGeneration?.();
+  let rechecking = false;
+  const recheck = async () => {
+    const now = Date.now();
+    for (const client of clients) {
+      const expiresAt = client.actor?.expiresAt;
+      if (expiresAt !== undefined && expiresAt <= now && client.ws.readyState === WebSocket.OPEN) {
+        client.ws.close(WS_CLOSE.UNAUTHORIZED, 'token revoked or expired');
+      }
+    }
+    const generation = opts.authGeneration?.();
+    if (generation === undefined || generation === seenGeneration || rechecking) return;
+    rechecking = true;
+    seenGeneration = generation;
+    try {
+      for (const client of clients) {
+        if (!client.actor || !client.token || client.ws.readyState !== WebSocket.OPEN) continue;
+        const actor = await auth.verify(client.token, 'ws');
+        if (!actor) {
+          log.info('closing a WebSocket client whose token is no longer valid', { ip: client.ip, actor: client.actor.name });
+          client.ws.close(WS_CLOSE.UNAUTHORIZED, 'token revoked or expired');
+        } else client.actor = client.ip ? { ...actor, ip: client.ip } : actor;
+      }
+    } finally {
+      rechecking = false;
+    }
+  };
+  const recheckTimer = setInterval(() => void recheck().catch((err) => log.warn('rechecking WebSocket tokens failed', { error: String(err) })), opts.recheckMs ?? 1000);
+  recheckTimer.unref();
+
+  const authenticated = (client: Client, actor: Actor, token: string) => {
     client.actor = client.ip ? { ...actor, ip: client.ip } : actor;
+    client.token = token;
     clearTimeout(client.authTimer);
     client.authTimer = undefined;
     sendJson(client, { type: 'ready', actor: describeActor(client.actor) });
@@ -388,7 +428,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
             client.ws.close(WS_CLOSE.UNAUTHORIZED, 'invalid token');
             return;
           }
-          authenticated(client, actor);
+          authenticated(client, actor, message.token);
         }, (err) => client.ws.close(WS_CLOSE.UNAUTHORIZED, String((err as Error).message).slice(0, 120)));
         return;
       }
@@ -494,7 +534,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     }
   };
 
-  const onConnection = (ws: WebSocket, req: IncomingMessage, actor: Actor | null) => {
+  const onConnection = (ws: WebSocket, req: IncomingMessage, actor: Actor | null, token?: string) => {
     const client: Client = { ws, actor: null, topics: new Set(), isAlive: true, ip: req.socket.remoteAddress, scenes: new Set(), binary: new Set() };
     clients.add(client);
     onMetric?.({ type: 'open' });
@@ -523,7 +563,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     });
 
     if (actor) {
-      authenticated(client, actor);
+      authenticated(client, actor, token!);
     } else {
       client.authTimer = setTimeout(() => {
         if (!client.actor) ws.close(WS_CLOSE.UNAUTHORIZED, 'authentication timed out');
@@ -550,7 +590,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
           rejectUpgrade(socket, 401, 'Unauthorized', { code: 'UNAUTHORIZED', message: 'invalid token' });
           return;
         }
-        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, actor));
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, actor, token));
       },
       () => rejectUpgrade(socket, 503, 'Service Unavailable', { code: 'UNAVAILABLE', message: 'could not check the token' }),
     );
@@ -571,6 +611,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     closing = (async () => {
       unsubscribeBus();
       clearInterval(pingTimer);
+      clearInterval(recheckTimer);
       for (const client of clients) {
         clearTimeout(client.authTimer);
         client.ws.close(code, reason);

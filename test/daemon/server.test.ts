@@ -113,8 +113,16 @@ describe('startDaemon', () => {
   it('finishes requests in flight and keeps every acknowledged write across a close', async () => {
     const { root, daemon: d } = await start();
     const trpc = client(d.url, d.token);
-    const writes = Array.from({ length: 200 }, (_, i) => trpc.memory.set.mutate({ key: `k${i}`, value: i }).then(() => i, () => -1));
-    await new Promise((r) => setTimeout(r, 20));
+    let firstAck: () => void = () => {};
+    const someAcked = new Promise<void>((r) => (firstAck = r));
+    const writes = Array.from({ length: 200 }, (_, i) =>
+      trpc.memory.set.mutate({ key: `k${i}`, value: i }).then(
+        () => (firstAck(), i),
+        () => -1,
+      ),
+    );
+    // Close while writes are in flight: once the first is acknowledged (however slow the machine is).
+    await someAcked;
     const closing = d.close();
     const acked = (await Promise.all(writes)).filter((i) => i >= 0);
     await closing;

@@ -93,6 +93,14 @@ describe('users and sessions through the CLI', () => {
     const after = await get();
     expect(after.status).toBe(401);
     expect(((await after.json()) as any).errorCode).toBe('UNAUTHORIZED');
+    // An open /ws connection of a token revoked meanwhile is closed with 4401.
+    const live = await ws.ok<{ token: string; id: string }>(['auth', 'token', 'create', '--name', 'live', '--user', 'bob']);
+    const sock = new WebSocket(`${daemon.url.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${live.token}` } });
+    const ready = new Promise((r) => sock.once('message', r));
+    const closed = new Promise<number>((r) => sock.once('close', (code) => r(code)));
+    await ready;
+    await ws.ok(['auth', 'token', 'revoke', live.id]);
+    expect(await closed).toBe(4401);
     // Disabling a user cuts their remaining tokens as well.
     const other = await ws.ok<{ token: string }>(['auth', 'token', 'create', '--name', 'other', '--user', 'bob']);
     await ws.ok(['auth', 'user', 'disable', 'bob', '--reason', 'test']);
