@@ -24,7 +24,7 @@ import { ERROR_CODES, RaosError, toRaosError } from '../kernel/errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Logger } from '../kernel/logger.js';
 import type { RequestContext } from '../kernel/trpc.js';
-import { createDoorman, newToken, type TokenVerifier, type UserTokens } from './auth.js';
+import { createDoorman, newToken, requestToken, type TokenVerifier, type UserTokens } from './auth.js';
 import { createRateLimits } from '../kernel/limits.js';
 import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -114,6 +114,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       }
     };
     const doorman = createDoorman({ ownerToken: token, users });
+    let authService: UserTokens | undefined;
+    void users().then((u) => (authService = u));
     const auth: TokenVerifier = doorman;
 
     /** The request's context; without waiting when the connection's token was verified already. */
@@ -144,6 +146,30 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       } catch (err) {
         throw new TRPCError({ code: 'UNAUTHORIZED', message: (err as Error).message, cause: err });
       }
+    };
+    /**
+     * A tRPC WebSocket keeps one context for its whole life: every call on it (and every event of a
+     * subscription) first checks that its token still holds, once auth has changed or the token's
+     * time is up, so a revoked token or a disabled user stops at once there too.
+     */
+    const trpcSocketContext = async (req: IncomingMessage): Promise<RequestContext> => {
+      const base = await trpcContext(req);
+      const token = requestToken(req);
+      let generation = authService?.generation;
+      const ctx: RequestContext = {
+        ...base,
+        revalidate: async () => {
+          const actor = ctx.actor;
+          if (actor.kind === 'owner' || actor.kind === 'anonymous' || !token) return;
+          const now = authService?.generation;
+          if (now === generation && (actor.expiresAt === undefined || actor.expiresAt > Date.now())) return;
+          const fresh = await doorman.verify(token, 'trpc');
+          if (!fresh) throw new RaosError('UNAUTHORIZED', 'the token of this connection was revoked or has expired', { hint: 'Log in again and reconnect.' });
+          generation = now;
+          ctx.actor = actor.ip ? { ...fresh, ip: actor.ip } : fresh;
+        },
+      };
+      return ctx;
     };
     const trpc = createHTTPHandler({
       router: appRouter,
@@ -177,11 +203,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const trpcWs = applyWSSHandler({
       wss: trpcWss,
       router: appRouter,
-      createContext: ({ req }) => trpcContext(req),
+      createContext: ({ req }) => trpcSocketContext(req),
       keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     });
-    let authService: UserTokens | undefined;
-    void users().then((u) => (authService = u));
     const gateway = createWsGateway({
       bus: kernel.bus,
       auth,
@@ -247,7 +271,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: 'the daemon is shutting down' } }, { connection: 'close' });
           return;
         }
-        if (!isPublic(path) && path !== '/readyz' && !path.startsWith('/api/') && !path.startsWith('/trpc')) {
+        // REST and tRPC answer 401 in their own formats; every other route (the OpenAPI document too) is checked here.
+        if (!isPublic(path) && path !== '/readyz' && !isRest && !path.startsWith('/trpc')) {
           // REST and tRPC answer 401 in their own formats; every other route is checked here.
           if (!(await verifyRequest(req, url))) {
             sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is required' } }, { 'www-authenticate': 'Bearer' });

@@ -351,15 +351,21 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   // A connection keeps the actor it authenticated as; when auth changes (a token revoked, a user
   // disabled or given another role), every connection's token is checked again: one no longer valid is
   // closed with 4401, the others carry on with the actor as it is now.
+  /** Takes everything from a client whose token is no longer valid, then closes it: nothing it sends after counts. */
+  const revoke = (client: Client) => {
+    client.actor = null;
+    client.token = undefined;
+    client.topics.clear();
+    for (const sceneId of [...client.scenes]) leave(client, sceneId);
+    client.ws.close(WS_CLOSE.UNAUTHORIZED, 'token revoked or expired');
+  };
   let seenGeneration = opts.authGeneration?.();
   let rechecking = false;
   const recheck = async () => {
     const now = Date.now();
     for (const client of clients) {
       const expiresAt = client.actor?.expiresAt;
-      if (expiresAt !== undefined && expiresAt <= now && client.ws.readyState === WebSocket.OPEN) {
-        client.ws.close(WS_CLOSE.UNAUTHORIZED, 'token revoked or expired');
-      }
+      if (expiresAt !== undefined && expiresAt <= now && client.ws.readyState === WebSocket.OPEN) revoke(client);
     }
     const generation = opts.authGeneration?.();
     if (generation === undefined || generation === seenGeneration || rechecking) return;
@@ -371,7 +377,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
         const actor = await auth.verify(client.token, 'ws');
         if (!actor) {
           log.info('closing a WebSocket client whose token is no longer valid', { ip: client.ip, actor: client.actor.name });
-          client.ws.close(WS_CLOSE.UNAUTHORIZED, 'token revoked or expired');
+          revoke(client);
         } else client.actor = client.ip ? { ...actor, ip: client.ip } : actor;
       }
     } finally {
@@ -497,7 +503,11 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
           throw invalidInput(`sceneId: at most ${WS_MAX_SCENES} scenes per connection; leave one first`);
         }
         const { sceneId, snapshot } = await scenes.join(actor, message.sceneId);
-        if (client.ws.readyState !== WebSocket.OPEN) return;
+        if (client.ws.readyState !== WebSocket.OPEN || client.actor === null) return;
+        // Checked again: joins sent together all passed the first check before any was added.
+        if (!client.scenes.has(sceneId) && client.scenes.size >= WS_MAX_SCENES) {
+          throw invalidInput(`sceneId: at most ${WS_MAX_SCENES} scenes per connection; leave one first`);
+        }
         // Member before the snapshot is sent: a tick published meanwhile follows it, never precedes it.
         client.scenes.add(sceneId);
         if (message.encoding === 'binary') client.binary.add(sceneId);
@@ -543,6 +553,8 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       client.isAlive = true;
     });
     ws.on('message', (data) => {
+      // A connection being closed (a revoked token, a shutdown) acts on nothing more it sends.
+      if (ws.readyState !== WebSocket.OPEN) return;
       try {
         handleMessage(client, data);
       } catch (err) {

@@ -113,6 +113,11 @@ async function record(
  * undefined when everything was decided at once (the common case: nothing to wait for).
  */
 export function admit(op: Operation, ctx: RequestContext, raw: unknown): Promise<void> | undefined {
+  if (ctx.revalidate) return ctx.revalidate().then(() => admitNow(op, ctx, raw));
+  return admitNow(op, ctx, raw);
+}
+
+function admitNow(op: Operation, ctx: RequestContext, raw: unknown): Promise<void> | undefined {
   const { actor } = ctx;
   if (actor.kind === 'anonymous' && !op.public) {
     throw new RaosError('UNAUTHORIZED', `${op.name} needs credentials`, {

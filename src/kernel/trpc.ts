@@ -15,6 +15,11 @@ export interface RequestContext {
   actor: Actor;
   /** The daemon's rate limits; absent in a one-shot CLI process. */
   limits?: RateLimits;
+  /**
+   * For contexts that outlive one request (a tRPC WebSocket): throws UNAUTHORIZED when the token
+   * behind `actor` no longer holds, and refreshes `actor` when its role changed. The guard calls it first.
+   */
+  revalidate?: () => Promise<void>;
 }
 
 /** What each procedure declares: the operation it runs and its permission (the access matrix test reads it). */

@@ -56,6 +56,14 @@ describe('startDaemon', () => {
     expect(metrics).toContain('raos_module_state{module="memory",state="ready"} 1');
   });
 
+  it('with server.publicHealth off, health, metrics and the OpenAPI document need a token too', async () => {
+    const { daemon: d } = await start({ RAOS_SERVER_PUBLIC_HEALTH: 'false' });
+    for (const path of ['/healthz', '/metrics', '/api/openapi.json']) {
+      expect((await fetch(`${d.url}${path}`)).status, path).toBe(401);
+      expect((await fetch(`${d.url}${path}`, { headers: { authorization: `Bearer ${d.token}` } })).status, path).toBe(200);
+    }
+  });
+
   it('serves the AppRouter over HTTP with plain JSON, errors carrying raos codes', async () => {
     const { daemon: d } = await start();
     const trpc = client(d.url, d.token);
@@ -97,6 +105,24 @@ describe('startDaemon', () => {
     await http.memory.delete.mutate({ key: 'k' });
     await got;
     expect(seen).toEqual(['memory:set', 'memory:delete']);
+    wsClient.close();
+  });
+
+  it("a tRPC WebSocket stops acting for a user whose token was revoked while it stayed open", async () => {
+    const { daemon: d } = await start();
+    const { ownerActor } = await import('../../src/kernel/actor.js');
+    const auth = await d.kernel.service<import('../../src/modules/auth/service.js').AuthService>('auth');
+    await auth.createUser(ownerActor('internal'), { name: 'alice', role: 'User' });
+    const made = await auth.createToken(ownerActor('internal'), { name: 'ws', user: 'alice' });
+    const wsClient = createWSClient({ url: `${d.url.replace('http', 'ws')}/trpc?token=${made.token}`, WebSocket: WebSocket as never });
+    const trpc = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    expect((await trpc.auth.whoami.query({})).name).toBe('alice');
+    await auth.revokeToken(ownerActor('internal'), { id: made.id });
+    const after = await trpc.memory.list.query({}).then(
+      () => 'OK',
+      (err: unknown) => toRaosError(err).code,
+    );
+    expect(after).toBe('UNAUTHORIZED');
     wsClient.close();
   });
 

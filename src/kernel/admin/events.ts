@@ -63,7 +63,11 @@ async function* stream(ctx: Parameters<typeof eventsOperations.subscribe.run>[0]
   const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
   try {
     while (!signal?.aborted) {
-      while (queue.length > 0) yield queue.shift()!;
+      while (queue.length > 0) {
+        // A long-lived stream: the token behind it must still hold for each event it delivers.
+        await ctx.revalidate?.();
+        yield queue.shift()!;
+      }
       await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
       wake = null;
     }

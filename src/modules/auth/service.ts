@@ -519,15 +519,16 @@ export class AuthService {
     const user = await this.#findUser(this.#store.db, input.name);
     if (!user) return this.#failUnknown(input.name, input.password, where);
 
-    const lockedUntil = msOrNull(user.locked_until);
-    const start = this.#now();
-    if (lockedUntil !== null && lockedUntil > start) throw lockedError(lockedUntil - start);
+    // The attempt is counted before the password is checked, in one transaction: concurrent guesses
+    // cannot all pass the lock check before any of them is counted.
+    const attempt = await this.#reserveAttempt(user.id);
+    if ('lockedFor' in attempt) throw lockedError(attempt.lockedFor);
 
     const ok =
       user.password_hash === null
         ? await dummyVerify(input.password, this.#options.passwordIterations)
         : await verifyPassword(input.password, user.password_hash);
-    if (!ok || user.disabled) return this.#failKnown(user, where);
+    if (!ok || user.disabled) return this.#failKnown(user, where, attempt.failures);
 
     // Hashed outside the transaction: a hash takes a third of a second, and the store's one
     // connection must not wait for it.
@@ -537,10 +538,13 @@ export class AuthService {
     const token = generateToken();
     const now = this.#now();
     const expiresAt = now + this.#options.sessionTtlMs;
-    const row = await this.#store.write(async (trx) => {
+    const result = await this.#store.write(async (trx) => {
       const fresh = await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirst();
       // Disabled, deleted or given a new password while we were hashing: the check above is stale.
       if (!fresh || fresh.disabled || fresh.password_hash !== user.password_hash) return null;
+      // Locked meanwhile by concurrent failures: the lock stands, even for the right password.
+      const lock = msOrNull(fresh.locked_until);
+      if (lock !== null && lock > now) return { locked: true as const, lockedFor: lock - now };
       await purgeTokens(trx, now);
       const changes: Partial<UserRow> = { failed_logins: 0, locked_until: null, last_login_at: iso(now) };
       if (rehash) changes.password_hash = rehash;
@@ -559,33 +563,53 @@ export class AuthService {
           revoked_at: null,
         })
         .execute();
-      return { ...fresh, ...changes };
+      return { locked: false as const, user: { ...fresh, ...changes } };
     });
-    if (!row) throw new RaosError('UNAUTHORIZED', WRONG_LOGIN, { hint: WRONG_LOGIN_HINT });
+    if (!result) throw new RaosError('UNAUTHORIZED', WRONG_LOGIN, { hint: WRONG_LOGIN_HINT });
+    if (result.locked) throw lockedError(result.lockedFor);
+    const row = result.user;
     if (rehash) this.#log.info('password rehashed with more iterations', { user: row.name, iterations: this.#options.passwordIterations });
     this.#log.info('login', { user: row.name, token: token.id, ...where });
     return { token: token.token, expiresAt: iso(expiresAt), user: this.#view(row) };
   }
 
-  async #failKnown(user: UserRow, where: Record<string, string>): Promise<never> {
+  /**
+   * Counts a login attempt before its password is checked: RATE_LIMITED (`lockedFor`) while the
+   * account is locked, or once `maxLoginAttempts` attempts in a row have failed (which locks it);
+   * otherwise the attempt's number in the current run of failures. A success resets the count.
+   */
+  async #reserveAttempt(userId: string): Promise<{ failures: number } | { lockedFor: number }> {
     const now = this.#now();
     const { maxLoginAttempts, lockTimeMs } = this.#options;
-    // Committed before the failure is answered: the count must survive the error.
-    const { failures, locked } = await this.#store.write(async (trx) => {
-      const row = await trx.selectFrom('users').select(['failed_logins', 'locked_until']).where('id', '=', user.id).executeTakeFirst();
-      if (!row) return { failures: 1, locked: false };
+    return this.#store.write(async (trx) => {
+      const row = await trx.selectFrom('users').select(['failed_logins', 'locked_until']).where('id', '=', userId).executeTakeFirst();
+      if (!row) return { failures: 1 };
       const lockedUntil = msOrNull(row.locked_until);
-      const lockOver = lockedUntil !== null && lockedUntil <= now;
-      const failures = (lockOver ? 0 : Number(row.failed_logins)) + 1;
-      let lock = lockOver ? null : lockedUntil;
-      // A lock already running (from a concurrent attempt) is not extended.
-      const locks = lock === null && maxLoginAttempts > 0 && failures >= maxLoginAttempts;
-      if (locks) lock = now + lockTimeMs;
-      await trx.updateTable('users').set({ failed_logins: failures, locked_until: lock }).where('id', '=', user.id).execute();
-      return { failures, locked: locks };
+      if (lockedUntil !== null && lockedUntil > now) return { lockedFor: lockedUntil - now };
+      // A lock that ran out starts a new run of attempts.
+      const before = lockedUntil !== null ? 0 : Number(row.failed_logins);
+      if (maxLoginAttempts > 0 && before >= maxLoginAttempts) {
+        await trx.updateTable('users').set({ locked_until: now + lockTimeMs }).where('id', '=', userId).execute();
+        return { lockedFor: lockTimeMs };
+      }
+      await trx.updateTable('users').set({ failed_logins: before + 1, locked_until: null }).where('id', '=', userId).execute();
+      return { failures: before + 1 };
     });
+  }
+
+  /** A counted attempt failed: the one that reaches the maximum locks the account; then the slow answer. */
+  async #failKnown(user: UserRow, where: Record<string, string>, failures: number): Promise<never> {
+    const now = this.#now();
+    const { maxLoginAttempts, lockTimeMs } = this.#options;
+    const locks = maxLoginAttempts > 0 && failures >= maxLoginAttempts;
+    if (locks) {
+      // Not extending a lock a concurrent attempt set already.
+      await this.#store.write((trx) =>
+        trx.updateTable('users').set({ locked_until: now + lockTimeMs }).where('id', '=', user.id).where('locked_until', 'is', null).execute(),
+      );
+    }
     this.#log.warn('failed login', { user: user.name, failures, ...where });
-    if (locked) this.#log.warn('account locked after repeated failed logins', { user: user.name, lockTimeMs, ...where });
+    if (locks) this.#log.warn('account locked after repeated failed logins', { user: user.name, lockTimeMs, ...where });
     return this.#answerFailure(failures);
   }
 

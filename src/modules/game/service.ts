@@ -191,6 +191,11 @@ export class GameService {
     return handle;
   }
 
+  /** What the live state holds (tests and diagnosis): entities with handles, moves not yet written. */
+  liveStats(): { handles: number; unwrittenMoves: number; scenesWithPendingChanges: number } {
+    return { handles: this.#handles.size, unwrittenMoves: this.#moved.size, scenesWithPendingChanges: new Set([...this.#pending.keys(), ...this.#pendingMoves.keys()]).size };
+  }
+
   /** The current tick number (for snapshots: deltas after it follow). */
   get tick(): number {
     return this.#tick;
@@ -423,16 +428,21 @@ export class GameService {
           .execute();
       }
       await trx.deleteFrom('chat_rooms').where('scene_id', '=', row.id).execute();
-      const entities = await trx.deleteFrom('entities').where('scene_id', '=', row.id).executeTakeFirst();
+      const ids = (await trx.selectFrom('entities').select('id').where('scene_id', '=', row.id).execute()).map((e) => e.id);
+      await trx.deleteFrom('entities').where('scene_id', '=', row.id).execute();
       await trx.deleteFrom('scenes').where('id', '=', row.id).execute();
-      return { deleted: row.id, name: row.name, entities: Number(entities.numDeletedRows), chatRooms: rooms.length };
+      return { deleted: row.id, name: row.name, entities: ids.length, entityIds: ids, chatRooms: rooms.length };
     });
-    for (const [id, m] of this.#moved) if (m.sceneId === result.deleted) this.#moved.delete(id);
-    for (const [id, sceneId] of this.#sceneOf) if (sceneId === result.deleted) this.#sceneOf.delete(id);
+    for (const id of result.entityIds) {
+      this.#moved.delete(id);
+      this.#sceneOf.delete(id);
+      this.#handles.delete(id);
+    }
     this.#pending.delete(result.deleted);
     this.#pendingMoves.delete(result.deleted);
     this.#bus.publish('game:scene:deleted', { sceneId: result.deleted, name: result.name });
-    return result;
+    const { entityIds: _ids, ...summary } = result;
+    return summary;
   }
 
   async exportScene(_actor: Actor, input: In<typeof sceneRefInput>): Promise<SceneExport> {
@@ -614,7 +624,6 @@ export class GameService {
 
   async updateEntity(actor: Actor, input: In<typeof entityUpdateInput>): Promise<EntityView & { world: Transform }> {
     const added = input.components ? this.components.validate(input.components) : {};
-    this.#supersede(input.id);
     const result = await this.#store.write(async (trx) => {
       const row = await this.#requireEntity(trx, input.id);
       this.#assertMayChange(actor, await this.#requireScene(trx, row.scene_id), 'change entities of');
@@ -649,6 +658,8 @@ export class GameService {
 
   /** Tells subscribers and the scene's live clients about a committed change. */
   #updated(actor: Actor, result: { row: EntityRow; world: Transform }): EntityView & { world: Transform } {
+    // Only once the write has committed does it replace a live move (a refused write changes nothing).
+    this.#supersede(result.row.id);
     const view = entityView(result.row);
     this.#bus.publish('game:entity:updated', { sceneId: view.sceneId, entity: view, by: actor.name });
     this.#queue(view.sceneId, view.id, { eventType: 'entity:updated', payload: view });
@@ -657,7 +668,6 @@ export class GameService {
 
   /** Moves an entity: to another parent (or the root with null) and/or to a new local position. Refuses cycles. */
   async moveEntity(actor: Actor, input: In<typeof entityMoveInput>): Promise<EntityView & { world: Transform }> {
-    this.#supersede(input.id);
     const result = await this.#store.write(async (trx) => {
       const row = await this.#requireEntity(trx, input.id);
       let parent = row.parent_id;

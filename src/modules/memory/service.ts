@@ -73,22 +73,77 @@ function deepFreeze<T>(value: T): T {
 
 const cacheKey = (scope: string, namespace: string, key: string) => `${scope}\u0000${namespace}\u0000${key}`;
 
-/** Turns a glob into a RegExp over the whole key. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
+type GlobToken = { kind: 'star' } | { kind: 'any' } | { kind: 'char'; c: string } | { kind: 'set'; negated: boolean; chars: string; ranges: [string, string][] };
+
+/**
+ * Compiles a glob over whole keys: `*` any run, `?` one character, `[abc]`, `[a-z]`, `[!abc]` a set.
+ * Matching is a two-pointer walk that never backtracks more than once per star, so no pattern can
+ * make it slow (a regular expression built from the glob could take minutes on a hostile pattern).
+ */
+export function globMatcher(glob: string): { test(key: string): boolean } {
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
-    if (c === '*') out += '.*';
-    else if (c === '?') out += '.';
+    if (c === '*') {
+      if (tokens.at(-1)?.kind !== 'star') tokens.push({ kind: 'star' });
+    } else if (c === '?') tokens.push({ kind: 'any' });
     else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end === -1) throw invalidInput(`pattern: unclosed '[' in '${glob}'`);
-      const set = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-      out += set.startsWith('!') ? `[^${set.slice(1)}]` : `[${set}]`;
+      const end = glob.indexOf(']', i + 2);
+      if (end === -1) throw invalidInput(`pattern: unclosed '[' in '${glob}'`, { hint: "Close the set with ']', e.g. player:[0-9]*" });
+      let body = glob.slice(i + 1, end);
+      const negated = body.startsWith('!');
+      if (negated) body = body.slice(1);
+      const ranges: [string, string][] = [];
+      let chars = '';
+      for (let j = 0; j < body.length; j++) {
+        if (body[j + 1] === '-' && j + 2 < body.length) {
+          const [lo, hi] = [body[j], body[j + 2]];
+          if (lo > hi) throw invalidInput(`pattern: the range '${lo}-${hi}' in '${glob}' runs backwards`, { hint: `Write it as ${hi}-${lo}.` });
+          ranges.push([lo, hi]);
+          j += 2;
+        } else chars += body[j];
+      }
+      tokens.push({ kind: 'set', negated, chars, ranges });
       i = end;
-    } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
+    } else tokens.push({ kind: 'char', c });
   }
-  return new RegExp(`^${out}$`, 's');
+  const one = (t: GlobToken, ch: string): boolean => {
+    switch (t.kind) {
+      case 'any':
+        return true;
+      case 'char':
+        return t.c === ch;
+      case 'set': {
+        const inSet = t.chars.includes(ch) || t.ranges.some(([lo, hi]) => ch >= lo && ch <= hi);
+        return inSet !== t.negated;
+      }
+      default:
+        return false;
+    }
+  };
+  return {
+    test(key: string): boolean {
+      let ti = 0;
+      let si = 0;
+      let starTi = -1;
+      let starSi = 0;
+      while (si < key.length) {
+        const t = tokens[ti];
+        if (t && t.kind !== 'star' && one(t, key[si])) {
+          ti++;
+          si++;
+        } else if (t?.kind === 'star') {
+          starTi = ti++;
+          starSi = si;
+        } else if (starTi !== -1) {
+          ti = starTi + 1;
+          si = ++starSi;
+        } else return false;
+      }
+      while (tokens[ti]?.kind === 'star') ti++;
+      return ti === tokens.length;
+    },
+  };
 }
 
 /** The literal start of a glob, used to narrow the query before matching. */
@@ -280,7 +335,7 @@ export class MemoryService {
 
   async list(actor: Actor, raw: ListInput): Promise<{ items: MemoryEntry[]; truncated: boolean }> {
     const input = parseInput(listInput, raw);
-    const matcher = input.pattern !== undefined ? globToRegExp(input.pattern) : null;
+    const matcher = input.pattern !== undefined ? globMatcher(input.pattern) : null;
     const prefix = input.prefix ?? (input.pattern !== undefined ? globPrefix(input.pattern) : '');
     let query = this.#store.db
       .selectFrom('entries')

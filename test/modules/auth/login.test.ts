@@ -92,6 +92,20 @@ describe('AuthService login', () => {
     expect(row).toEqual({ failed_logins: 0, locked_until: null });
   });
 
+  it('counts concurrent guesses before checking them: a burst cannot get past the lock, and a late right guess does not clear it', async () => {
+    h = await openAuth({ maxLoginAttempts: 3 });
+    await h.auth.createUser(owner, { name: 'alice', role: 'User', password: 'alice-password' });
+    const burst = [
+      ...Array.from({ length: 19 }, () => h!.auth.login({ name: 'alice', password: 'wrong-guess' }, { origin: 'rest' })),
+      h.auth.login({ name: 'alice', password: 'alice-password' }, { origin: 'rest' }),
+    ].map((p) => p.then(() => 'OK', (e: RaosError) => e.code));
+    const codes = await Promise.all(burst);
+    expect(codes.filter((c) => c === 'UNAUTHORIZED')).toHaveLength(3);
+    expect(codes.slice(3)).toEqual(Array(17).fill('RATE_LIMITED'));
+    const row = await h.store.db.selectFrom('users').select(['failed_logins', 'locked_until']).where('name', '=', 'alice').executeTakeFirstOrThrow();
+    expect(Number(row.locked_until)).toBeGreaterThan(h.clock.now);
+  });
+
   it('starts counting afresh once a lock has run out', async () => {
     h = await openAuth({ maxLoginAttempts: 2, lockTimeMs: MINUTE });
     await h.auth.createUser(owner, { name: 'alice', role: 'User', password: 'alice-password' });

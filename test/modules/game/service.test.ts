@@ -194,6 +194,23 @@ describe('GameService', () => {
       expect(written.version).toBe(2);
     });
 
+    it("a refused update does not throw away another player's live move; deleting a scene frees its live state", async () => {
+      vi.useFakeTimers();
+      await open({ tickHz: 20, persistMs: 60_000 });
+      const alice = user('alice');
+      await scene(alice, 'Hers');
+      const e = await entity(alice, { scene: 'Hers', name: 'x' });
+      await game.moveLive(alice, { id: e.id, position: [10, 0, 0] });
+      expect((await codeOf(game.updateEntity(user('bob'), { id: e.id, name: 'mine' }))).code).toBe('FORBIDDEN');
+      await game.flushMoves();
+      expect((await game.showEntity(alice, { id: e.id })).position).toEqual([10, 0, 0]);
+      await game.snapshot(alice, 'Hers');
+      await game.moveLive(alice, { id: e.id, position: [11, 0, 0] });
+      expect(game.liveStats()).toMatchObject({ handles: 1, unwrittenMoves: 1 });
+      await game.deleteScene(alice, { scene: 'Hers' });
+      expect(game.liveStats()).toEqual({ handles: 0, unwrittenMoves: 0, scenesWithPendingChanges: 0 });
+    });
+
     it('a regular update after a live move wins over it', async () => {
       vi.useFakeTimers();
       await open({ tickHz: 20, persistMs: 60_000 });

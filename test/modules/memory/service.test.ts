@@ -5,7 +5,7 @@ import { ownerActor } from '../../../src/kernel/actor.js';
 import { EventBus, type RaosEvent } from '../../../src/kernel/events.js';
 import { Store } from '../../../src/kernel/storage/store.js';
 import { migrations, type MemoryTables } from '../../../src/modules/memory/migrations.js';
-import { globToRegExp, MemoryService } from '../../../src/modules/memory/service.js';
+import { globMatcher, MemoryService } from '../../../src/modules/memory/service.js';
 import { useTempDirs } from '../../helpers.js';
 
 const tempDir = useTempDirs();
@@ -137,15 +137,40 @@ describe('MemoryService', () => {
   });
 });
 
-describe('globToRegExp', () => {
+describe('globMatcher', () => {
   it('matches whole keys, escapes regex characters, supports sets and negated sets', () => {
-    expect(globToRegExp('a.b*').test('a.bcd')).toBe(true);
-    expect(globToRegExp('a.b*').test('axbcd')).toBe(false);
-    expect(globToRegExp('x?').test('xy')).toBe(true);
-    expect(globToRegExp('x?').test('xyz')).toBe(false);
-    expect(globToRegExp('[!a]b').test('cb')).toBe(true);
-    expect(globToRegExp('[!a]b').test('ab')).toBe(false);
-    expect(globToRegExp('(x)+').test('(x)+')).toBe(true);
-    expect(() => globToRegExp('a[b')).toThrow(/unclosed/);
+    expect(globMatcher('a.b*').test('a.bcd')).toBe(true);
+    expect(globMatcher('a.b*').test('axbcd')).toBe(false);
+    expect(globMatcher('x?').test('xy')).toBe(true);
+    expect(globMatcher('x?').test('xyz')).toBe(false);
+    expect(globMatcher('[!a]b').test('cb')).toBe(true);
+    expect(globMatcher('[!a]b').test('ab')).toBe(false);
+    expect(globMatcher('(x)+').test('(x)+')).toBe(true);
+    expect(() => globMatcher('a[b')).toThrow(/unclosed/);
+  });
+
+  it('ranges, and errors naming the pattern for unclosed sets and backward ranges', () => {
+    expect(globMatcher('p:[0-9][0-9]').test('p:42')).toBe(true);
+    expect(globMatcher('p:[0-9][0-9]').test('p:4x')).toBe(false);
+    expect(globMatcher('[!a-c]*').test('dog')).toBe(true);
+    expect(globMatcher('[!a-c]*').test('cat')).toBe(false);
+    expect(() => globMatcher('[z-a]')).toThrow(/runs backwards/);
+  });
+
+  it('stays fast on patterns that make a backtracking regular expression take minutes', () => {
+    // A regular expression from this glob takes minutes on a 256-character key; the test's own
+    // timeout is what would catch a matcher that backtracks like one.
+    const key = 'a'.repeat(1024);
+    expect(globMatcher('*a*a*a*a*a*a*a*b').test(key)).toBe(false);
+    expect(globMatcher('*a*a*a*a*a*a*a*a').test(key)).toBe(true);
+  });
+
+  it('agrees with a regular expression on random globs and keys', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[ab*?]{0,8}$/), fc.stringMatching(/^[ab]{0,10}$/), (glob, key) => {
+        const re = new RegExp(`^${glob.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+        expect(globMatcher(glob).test(key)).toBe(re.test(key));
+      }),
+    );
   });
 });
