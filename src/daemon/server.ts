@@ -31,6 +31,7 @@ import { openApiDocument } from './openapi.js';
 import { createRestHandler, sendRestNotFound } from './rest.js';
 import { clearDaemonState, tokenFile, writeDaemonState, type DaemonState } from './state.js';
 import { createWsGateway } from './ws-gateway.js';
+import { eventVisibleTo } from '../kernel/admin/events.js';
 import { parseRequestUrl, type RequestUrl } from './url.js';
 
 export interface DaemonOptions {
@@ -209,6 +210,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const gateway = createWsGateway({
       bus: kernel.bus,
       auth,
+      visible: eventVisibleTo,
       authGeneration: () => authService?.generation,
       authorizeSubscribe: async (actor, topics) => {
         await operations['events.subscribe']({ kernel, actor, limits }, { topics });

@@ -32,6 +32,8 @@ export interface WsGatewayOptions {
    * client receives that scene's ticks, chat and scene events; it may move entities and chat. Each
    * call runs the operation's guard and throws a RaosError to refuse.
    */
+  /** Whether a client may see an event of a topic it holds (per-event rules, e.g. private memory scopes). */
+  visible?(actor: Actor, event: RaosEvent): boolean;
   /** The auth module's change counter; when it moves, open connections' tokens are checked again. */
   authGeneration?(): number | undefined;
   /** How often to look at authGeneration. Default 1 s. */
@@ -315,6 +317,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     let delivered = 0;
     for (const client of clients) {
       if (!client.topics.has(eventTopic) && !client.topics.has('*')) continue;
+      if (opts.visible && (!client.actor || !opts.visible(client.actor, event))) continue;
       // Serialised at most once per publish, and only when someone listens.
       if (frame === undefined) {
         try {

@@ -121,6 +121,24 @@ function upgradeStatus(client: TestClient): Promise<number> {
 }
 
 describe('ws gateway: connection and auth', () => {
+  it("holds back the events a client may not see (another user's private memory scope)", async () => {
+    const { eventVisibleTo } = await import('../../src/kernel/admin/events.js');
+    const { BUILTIN_ROLE_TABLE, grantsOf } = await import('../../src/kernel/access.js');
+    const alice = { kind: 'user' as const, id: 'u-alice', name: 'alice', role: 'User', grants: grantsOf(BUILTIN_ROLE_TABLE.get('User')!), origin: 'ws' as const };
+    const verifier = { verify: (t: string | null | undefined) => (t === 'alice-token' ? alice : null) };
+    const h = await start({ auth: verifier, visible: eventVisibleTo });
+    const client = h.connect({ path: '/ws?token=alice-token' });
+    expect((await client.next()).type).toBe('ready');
+    client.send({ type: 'subscribe', topics: ['memory'] });
+    await client.next();
+    h.bus.publish('memory:set', { key: 'diary', scope: 'user:bob', namespace: 'default' });
+    h.bus.publish('memory:set', { key: 'notes', scope: 'user:alice', namespace: 'default' });
+    h.bus.publish('memory:set', { key: 'motd', scope: 'global', namespace: 'default' });
+    expect(((await client.next()) as { payload: { key: string } }).payload.key).toBe('notes');
+    expect(((await client.next()) as { payload: { key: string } }).payload.key).toBe('motd');
+    await expectNothingPending(client);
+  });
+
   it('authenticates with an Authorization header and says ready', async () => {
     const h = await start();
     const client = h.connect({ path: '/ws', headers: { authorization: `Bearer ${TOKEN}` } });

@@ -4,7 +4,7 @@
  * same RaosEvent objects, and both check the same topic permissions (`topicPermission`).
  */
 import * as z from 'zod';
-import { assertCan } from '../access.js';
+import { assertCan, can } from '../access.js';
 import type { Actor } from '../actor.js';
 import type { RaosEvent } from '../events.js';
 import { defineOperation } from '../operation.js';
@@ -34,6 +34,20 @@ export function assertTopics(actor: Actor, topics: readonly string[] | undefined
   }
 }
 
+/**
+ * Whether a subscriber may see one event of a topic it holds. Memory entries in a `user:<id>` scope
+ * belong to that user, so their events (which name the key) go only to that user and to holders of
+ * `memory.manage`, as reading them would.
+ */
+export function eventVisibleTo(actor: Actor, event: RaosEvent): boolean {
+  if (!event.eventType.startsWith('memory:')) return true;
+  const scope = (event.payload as { scope?: unknown } | undefined)?.scope;
+  if (typeof scope !== 'string' || !scope.startsWith('user:')) return true;
+  if (can(actor, 'memory.manage')) return true;
+  const owner = scope.slice(5);
+  return owner === actor.id || owner === actor.name;
+}
+
 export const subscribeInput = z.object({ topics: z.array(z.string().min(1).max(64)).max(64).optional() }).strict().optional();
 
 export const eventsOperations = {
@@ -56,6 +70,7 @@ async function* stream(ctx: Parameters<typeof eventsOperations.subscribe.run>[0]
   let wake: (() => void) | null = null;
   const topics = input?.topics?.includes('*') ? undefined : input?.topics;
   const unsubscribe = ctx.kernel.bus.subscribe((event) => {
+    if (!eventVisibleTo(ctx.actor, event)) return;
     if (queue.length >= MAX_QUEUE) queue.shift();
     queue.push(event);
     wake?.();
