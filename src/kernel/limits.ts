@@ -29,7 +29,6 @@ interface Window {
 type LimitConfig = RaosConfig['rateLimits'];
 type ModuleLimit = LimitConfig['default'];
 
-const KNOWN = ['cms', 'game', 'client', 'auth', 'live'] as const;
 
 /** What happened when a call went over: whether this is the first refusal of the window (worth auditing). */
 export interface LimitRefusal {
@@ -43,10 +42,14 @@ export interface LimitRefusal {
 export function createRateLimits(config: LimitConfig, onRefusal?: (refusal: LimitRefusal) => void): RateLimits | undefined {
   if (!config.enabled) return undefined;
   const windows = new Map<string, Window[]>();
+  /** The module's own entry in rateLimits (cms, game, client, auth, live), else `default`. */
+  const ownEntry = (module: string): boolean =>
+    module !== 'default' && Object.prototype.hasOwnProperty.call(config, module) && typeof (config as Record<string, unknown>)[module] === 'object';
+  const limitsOf = (module: string): ModuleLimit => (ownEntry(module) ? (config as unknown as Record<string, ModuleLimit>)[module] : config.default);
   const windowsOf = (module: string): Window[] => {
     let list = windows.get(module);
     if (list) return list;
-    const limits: ModuleLimit = (KNOWN as readonly string[]).includes(module) ? config[module as (typeof KNOWN)[number]] : config.default;
+    const limits = limitsOf(module);
     list = [];
     if (limits.perMinute > 0) {
       list.push({ limiter: new RateLimiterMemory({ points: limits.perMinute, duration: 60, keyPrefix: `${module}:m` }), points: limits.perMinute, label: `${limits.perMinute} per minute` });
@@ -82,7 +85,7 @@ export function createRateLimits(config: LimitConfig, onRefusal?: (refusal: Limi
           onRefusal?.({ module, key, limit: window.label, retryAfterMs, first });
           const who = key.startsWith('ip:') ? `from ${actor.ip}` : `by ${actor.name}`;
           throw new RaosError('RATE_LIMITED', `too many ${module} requests ${who}: the limit is ${window.label}`, {
-            hint: `Retry after ${Math.ceil(retryAfterMs / 1000)} s; the limits are rateLimits.${(KNOWN as readonly string[]).includes(module) ? module : 'default'}.* in raos.json.`,
+            hint: `Retry after ${Math.ceil(retryAfterMs / 1000)} s; the limits are rateLimits.${ownEntry(module) ? module : 'default'}.* in raos.json.`,
             details: { retryAfterMs, module, limit: window.label, firstInWindow: first },
           });
         }

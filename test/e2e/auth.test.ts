@@ -4,23 +4,15 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { assertBuilt, cleanup, sleep, workspace, type Workspace } from './helpers.js';
+import { assertBuilt, cleanup, sleep, workspace, useDaemons, type Workspace } from './helpers.js';
 
 beforeAll(() => assertBuilt());
 afterAll(() => cleanup());
 
-const running: Workspace[] = [];
-afterEach(async () => {
-  for (const ws of running.splice(0)) await ws.raos(['daemon', 'stop']);
-});
-
-async function startDaemon(ws: Workspace) {
-  const started = await ws.ok<{ url: string; tokenFile: string }>(['daemon', 'start', '-p', '0']);
-  running.push(ws);
-  return { url: started.url, ownerToken: readFileSync(started.tokenFile, 'utf8').trim() };
-}
+const daemons = useDaemons();
+const startDaemon = daemons.start;
 
 const PASSWORD = 'Tr0ub4dor&3-correct-horse';
 

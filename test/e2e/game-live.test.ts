@@ -3,24 +3,15 @@
  * coalesced delta per tick) and chat, a client in another scene sees none of it, a Guest may watch but
  * not move, and what was moved live survives a daemon restart.
  */
-import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { assertBuilt, cleanup, DIST_INDEX, sleep, workspace, type Workspace } from './helpers.js';
+import { assertBuilt, cleanup, DIST_INDEX, sleep, workspace, useDaemons } from './helpers.js';
 
 beforeAll(() => assertBuilt());
 afterAll(() => cleanup());
 
-const running: Workspace[] = [];
-afterEach(async () => {
-  for (const ws of running.splice(0)) await ws.raos(['daemon', 'stop']);
-});
-
-async function startDaemon(ws: Workspace) {
-  const started = await ws.ok<{ url: string; tokenFile: string }>(['daemon', 'start', '-p', '0']);
-  running.push(ws);
-  return { url: started.url, ownerToken: readFileSync(started.tokenFile, 'utf8').trim() };
-}
+const daemons = useDaemons();
+const startDaemon = daemons.start;
 
 /** A /ws client that records every message and can wait for one matching a predicate. */
 async function client(url: string, token: string) {
@@ -115,7 +106,7 @@ describe('live play over /ws', () => {
 
     // What was moved live is written when the daemon stops, and there after a restart.
     await ws.ok(['daemon', 'stop']);
-    running.length = 0;
+    daemons.stopped(ws);
     expect((await ws.ok<{ position: number[] }>(['game', 'entity', 'show', hero.id])).position).toEqual([7, 0, 1.23456]);
     const again = await startDaemon(ws);
     const c = await client(again.url, again.ownerToken);

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(REPO, 'bin', 'run.js');
@@ -219,4 +220,25 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function memoryMap(ws: Workspace, extra: string[] = []): Promise<Record<string, unknown>> {
   const list = await ws.ok<{ items: { key: string; namespace: string; scope: string; value: unknown }[] }>(['memory', 'list', ...extra]);
   return Object.fromEntries(list.items.map((i) => [`${i.namespace}/${i.scope}/${i.key}`, i.value]));
+}
+
+/**
+ * Daemons started by a test file (`raos daemon start -p 0`), stopped after each test. `start` gives
+ * the daemon's URL and owner token; `stopped(ws)` is for a test that stopped one itself.
+ */
+export function useDaemons() {
+  const running: Workspace[] = [];
+  afterEach(async () => {
+    for (const ws of running.splice(0)) await ws.raos(['daemon', 'stop']);
+  });
+  return {
+    async start(ws: Workspace): Promise<{ url: string; ownerToken: string }> {
+      const started = await ws.ok<{ url: string; tokenFile: string }>(['daemon', 'start', '-p', '0']);
+      running.push(ws);
+      return { url: started.url, ownerToken: readFileSync(started.tokenFile, 'utf8').trim() };
+    },
+    stopped(ws: Workspace): void {
+      running.splice(running.indexOf(ws) >>> 0, 1);
+    },
+  };
 }

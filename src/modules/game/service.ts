@@ -94,6 +94,47 @@ function entityView(row: EntityRow): EntityView {
   };
 }
 
+/** A new entity's row: version 1, made now; `components` already validated. */
+function newEntityRow(e: {
+  id: string;
+  sceneId: string;
+  parent: string | null;
+  name: string;
+  position: Vec3;
+  rotation: Vec3;
+  scale: Vec3;
+  components: Record<string, unknown>;
+  at: string;
+}): EntityRow {
+  const [px, py, pz] = e.position;
+  const [rx, ry, rz] = e.rotation;
+  const [sx, sy, sz] = e.scale;
+  return {
+    id: e.id,
+    scene_id: e.sceneId,
+    parent_id: e.parent,
+    name: e.name,
+    px, py, pz, rx, ry, rz, sx, sy, sz,
+    components: JSON.stringify(e.components),
+    version: 1,
+    created_at: e.at,
+    updated_at: e.at,
+  };
+}
+
+function sceneView(row: SceneRow, entityCount: number): SceneView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    owner: { id: row.owner_id, name: row.owner_name },
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    entityCount,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
 function roomView(row: RoomRow): ChatRoomView {
   return { id: row.id, sceneId: row.scene_id, name: row.name, kind: row.kind as ChatRoomView['kind'], createdAt: row.created_at };
 }
@@ -324,16 +365,7 @@ export class GameService {
 
   async #sceneView(db: Db, row: SceneRow): Promise<SceneView> {
     const count = await db.selectFrom('entities').select((eb) => eb.fn.countAll<number>().as('n')).where('scene_id', '=', row.id).executeTakeFirstOrThrow();
-    return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      owner: { id: row.owner_id, name: row.owner_name },
-      metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-      entityCount: Number(count.n),
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
+    return sceneView(row, Number(count.n));
   }
 
   async #insertScene(trx: Transaction<GameTables>, actor: Actor, scene: { name: string; description: string; metadata: Record<string, unknown> }): Promise<SceneRow> {
@@ -372,16 +404,7 @@ export class GameService {
         Number(r.n),
       ]),
     );
-    return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      owner: { id: row.owner_id, name: row.owner_name },
-      metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-      entityCount: counts.get(row.id) ?? 0,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    }));
+    return rows.map((row) => sceneView(row, counts.get(row.id) ?? 0));
   }
 
   async showScene(_actor: Actor, input: In<typeof sceneRefInput>): Promise<SceneView & { rooms: ChatRoomView[] }> {
@@ -452,15 +475,7 @@ export class GameService {
     return {
       format: 'raos-scene/1',
       scene: { name: row.name, description: row.description, metadata: JSON.parse(row.metadata) as SceneExport['scene']['metadata'] },
-      entities: entities.map((e) => ({
-        id: e.id,
-        parent: e.parent_id,
-        name: e.name,
-        position: [e.px, e.py, e.pz],
-        rotation: [e.rx, e.ry, e.rz],
-        scale: [e.sx, e.sy, e.sz],
-        components: JSON.parse(e.components) as Record<string, unknown>,
-      })),
+      entities: entities.map(entityView).map(({ id, parent, name, position, rotation, scale, components }) => ({ id, parent, name, position, rotation, scale, components })),
       chatRooms: rooms.map((r) => ({ name: r.name, kind: r.kind as 'party' | 'guild' | 'zone' })),
     };
   }
@@ -490,21 +505,11 @@ export class GameService {
       const mapped = new Map(data.entities.map((e) => [e.id, newId('e')]));
       const iso = scene.created_at;
       for (const e of data.entities) {
+        const parent = e.parent === null ? null : mapped.get(e.parent)!;
+        const components = this.components.validate(e.components);
         await trx
           .insertInto('entities')
-          .values({
-            id: mapped.get(e.id)!,
-            scene_id: scene.id,
-            parent_id: e.parent === null ? null : mapped.get(e.parent)!,
-            name: e.name,
-            ...(vecColumns('p', e.position) as { px: number; py: number; pz: number }),
-            ...(vecColumns('r', e.rotation) as { rx: number; ry: number; rz: number }),
-            ...(vecColumns('s', e.scale) as { sx: number; sy: number; sz: number }),
-            components: JSON.stringify(this.components.validate(e.components)),
-            version: 1,
-            created_at: iso,
-            updated_at: iso,
-          })
+          .values(newEntityRow({ ...e, id: mapped.get(e.id)!, sceneId: scene.id, parent, components, at: iso }))
           .execute();
       }
       for (const room of data.chatRooms) {
@@ -563,25 +568,7 @@ export class GameService {
       const count = await trx.selectFrom('entities').select((eb) => eb.fn.countAll<number>().as('n')).where('scene_id', '=', scene.id).executeTakeFirstOrThrow();
       if (Number(count.n) >= MAX_ENTITIES_PER_SCENE) throw conflict(`scene '${scene.name}' holds ${MAX_ENTITIES_PER_SCENE} entities, the most a scene may hold`);
       const iso = new Date(this.#now()).toISOString();
-      const row: EntityRow = {
-        id: newId('e'),
-        scene_id: scene.id,
-        parent_id: input.parent,
-        name: input.name,
-        px: input.position[0],
-        py: input.position[1],
-        pz: input.position[2],
-        rx: input.rotation[0],
-        ry: input.rotation[1],
-        rz: input.rotation[2],
-        sx: input.scale[0],
-        sy: input.scale[1],
-        sz: input.scale[2],
-        components: JSON.stringify(components),
-        version: 1,
-        created_at: iso,
-        updated_at: iso,
-      };
+      const row = newEntityRow({ ...input, id: newId('e'), sceneId: scene.id, components, at: iso });
       await trx.insertInto('entities').values(row).execute();
       return { row, world: await this.#worldOf(trx, row) };
     });
@@ -826,21 +813,10 @@ export class GameService {
         const components: Record<string, unknown> = { ...e.components, ...(e.tags.length > 0 && !('tags' in e.components) ? { tags: { values: [e.kind, ...e.tags] } } : {}) };
         const npc = components.npc as { target?: string } | undefined;
         if (npc?.target && ids.has(npc.target)) components.npc = { ...npc, target: ids.get(npc.target) };
+        const parent = e.parent === null ? null : ids.get(e.parent)!;
         await trx
           .insertInto('entities')
-          .values({
-            id,
-            scene_id: scene.id,
-            parent_id: e.parent === null ? null : ids.get(e.parent)!,
-            name: e.name,
-            ...(vecColumns('p', e.position) as { px: number; py: number; pz: number }),
-            ...(vecColumns('r', e.rotation) as { rx: number; ry: number; rz: number }),
-            ...(vecColumns('s', e.scale) as { sx: number; sy: number; sz: number }),
-            components: JSON.stringify(this.components.validate(components)),
-            version: 1,
-            created_at: scene.created_at,
-            updated_at: scene.created_at,
-          })
+          .values(newEntityRow({ ...e, id, sceneId: scene.id, parent, components: this.components.validate(components), at: scene.created_at }))
           .execute();
         made.push({ ref: e.ref, id, name: e.name, kind: e.kind });
       }
