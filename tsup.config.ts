@@ -19,6 +19,7 @@ const entry: Record<string, string> = {
   'cli/fatal': 'src/cli/fatal.ts',
   'cli/prewarm': 'src/cli/prewarm.ts',
   'daemon/main': 'src/daemon/main.ts',
+  'plugin-host': 'src/modules/cms/plugins/host.mjs',
 };
 for (const file of walk('src/commands')) entry[relative('src', file).replace(/\.ts$/, '')] = file;
 

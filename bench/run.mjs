@@ -20,6 +20,9 @@ const benches = [
   { name: 'daemon: /ws fan-out', args: [join(ROOT, 'bench', 'daemon.mjs'), '--only=ws'] },
   // Live play (issue 5): 1,000 clients in one scene, 500 entities moving every tick.
   { name: 'game: live play', args: [join(ROOT, 'bench', 'game.mjs')] },
+  // The CMS (issue 6): saves with plugin hooks, and the static site build.
+  { name: 'cms: save with plugin hooks', args: [join(ROOT, 'bench', 'cms.mjs'), '--only=hooks'] },
+  { name: 'cms: site build', args: [join(ROOT, 'bench', 'cms.mjs'), '--only=build'] },
 ];
 
 function runChild(bench) {

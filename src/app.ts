@@ -18,14 +18,18 @@ import { gameModule } from './modules/game/index.js';
 import { gameOperations, gameRouter } from './modules/game/router.js';
 import { gameRoutes } from './modules/game/rest.js';
 import { memoryRoutes } from './modules/memory/rest.js';
+import { cmsModule } from './modules/cms/index.js';
+import { cmsOperations, cmsRouter } from './modules/cms/router.js';
+import { cmsRoutes } from './modules/cms/rest.js';
 
-export const builtinModules: BuiltinModule<any>[] = [authModule, memoryModule, gameModule];
+export const builtinModules: BuiltinModule<any>[] = [authModule, memoryModule, gameModule, cmsModule];
 
 export const appRouter = router({
   auth: authRouter,
   audit: auditRouter,
   memory: memoryRouter,
   game: gameRouter,
+  cms: cmsRouter,
   module: moduleRouter,
   db: dbRouter,
   events: eventsRouter,
@@ -34,7 +38,7 @@ export const appRouter = router({
 export type AppRouter = typeof appRouter;
 
 /** The REST door's routes (`/api/{module}/{resource}/{action}`), each naming a procedure of appRouter. */
-export const restRoutes = [...memoryRoutes, ...gameRoutes, ...authRoutes, ...adminRoutes];
+export const restRoutes = [...memoryRoutes, ...gameRoutes, ...cmsRoutes, ...authRoutes, ...adminRoutes];
 
 /** Every operation, by procedure path. The matrix test checks each procedure has one. */
 export const allOperations: Operation[] = [
@@ -42,6 +46,7 @@ export const allOperations: Operation[] = [
   ...Object.values(auditOperations),
   ...Object.values(memoryOperations),
   ...Object.values(gameOperations),
+  ...Object.values(cmsOperations),
   ...Object.values(adminOperations),
   ...Object.values(eventsOperations),
 ] as Operation[];

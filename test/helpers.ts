@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { BUILTIN_ROLE_TABLE, grantsOf } from '../src/kernel/access.js';
+import type { Actor } from '../src/kernel/actor.js';
+import { toRaosError } from '../src/kernel/errors.js';
 
 /** A fresh temp folder per call, removed after the test. */
 export function useTempDirs(): () => string {
@@ -14,4 +17,20 @@ export function useTempDirs(): () => string {
     made.push(dir);
     return dir;
   };
+}
+
+/** A user actor of a built-in role (id `u-<name>`), for service tests. */
+export function userActor(name: string, role = 'User'): Actor {
+  return { kind: 'user', id: `u-${name}`, name, role, grants: grantsOf(BUILTIN_ROLE_TABLE.get(role)!), origin: 'internal' };
+}
+
+/** What a promise settles to, as an error code and message (`OK` when it resolves). */
+export async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+    return { code: 'OK', message: '' };
+  } catch (err) {
+    const e = toRaosError(err);
+    return { code: e.code, message: e.message };
+  }
 }

@@ -3,7 +3,7 @@
  * `{ error: { code, message } }` or a message with its hint, with the exit code of the error's code.
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { connect, parseOverrides, resolveWorkspace, type Connection, type ResolvedWorkspace } from './connect.js';
+import { connect, parseOverrides, resolveWorkspace, type Connection, type ConnectOptions, type ResolvedWorkspace } from './connect.js';
 import { reportError, writeJson } from './output.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RaosCommand)['baseFlags'] & T['flags']>;
@@ -40,9 +40,10 @@ export abstract class RaosCommand extends Command {
   }
 
   /** Connects to the operations (in process, or the daemon when it runs). Closed after the command. */
-  protected async connect(flags: { workspace?: string; config?: string[]; as?: string }): Promise<Connection> {
+  protected async connect(flags: { workspace?: string; config?: string[]; as?: string }, extra: { progress?: ConnectOptions['progress'] } = {}): Promise<Connection> {
     const ctor = this.constructor as typeof RaosCommand;
     this.#connection = await connect({
+      ...extra,
       workspace: flags.workspace,
       as: flags.as,
       overrides: parseOverrides(flags.config),

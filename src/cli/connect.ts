@@ -47,6 +47,8 @@ export interface ConnectOptions extends WorkspaceOptions {
   log?: Logger;
   /** `--as NAME`: the owner acts as that user, to see what they may do. */
   as?: string;
+  /** Progress of long operations run in this process (a site build); the daemon does not stream it. */
+  progress?: (done: number, total: number, phase: string) => void;
 }
 
 export interface Connection {
@@ -115,7 +117,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         actor = verified;
       }
     }
-    const client = createCaller({ kernel, actor });
+    const client = createCaller({ kernel, actor, progress: options.progress });
     return { client, workspace, via: 'local', close: () => kernel.close() };
   } catch (err) {
     await kernel.close();

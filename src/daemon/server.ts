@@ -33,6 +33,8 @@ import { clearDaemonState, tokenFile, writeDaemonState, type DaemonState } from 
 import { createWsGateway } from './ws-gateway.js';
 import { eventVisibleTo } from '../kernel/admin/events.js';
 import { parseRequestUrl, type RequestUrl } from './url.js';
+import { serveStatic } from './static.js';
+import { resolve } from 'node:path';
 
 export interface DaemonOptions {
   root: string;
@@ -195,8 +197,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       operations,
       context: (req, url) => contextFor(req, 'rest', url),
       log,
-      // Room for the largest value Memory accepts, plus the rest of the request.
-      maxBodyBytes: config.memory.maxValueBytes * 2 + 64 * 1024,
+      // Room for the largest value Memory accepts, or the largest media file or plugin zip as base64.
+      maxBodyBytes: Math.max(config.memory.maxValueBytes * 2, Math.ceil((Math.max(config.cms.media.maxBytes, 10 * 1024 * 1024) * 4) / 3)) + 64 * 1024,
     });
     const openapi = JSON.stringify(openApiDocument({ routes: restRoutes, version: options.version }));
 
@@ -271,6 +273,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       try {
         if (closing) {
           sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: 'the daemon is shutting down' } }, { connection: 'close' });
+          return;
+        }
+        // The built site is public: it holds published content only.
+        if (path === '/site' || path.startsWith('/site/')) {
+          await serveStatic(req, res, path, '/site', resolve(kernel.root, config.cms.site.outDir));
           return;
         }
         // REST and tRPC answer 401 in their own formats; every other route (the OpenAPI document too) is checked here.

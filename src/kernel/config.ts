@@ -209,6 +209,50 @@ export const configFileSchema = z
       })
       .strict()
       .prefault({}),
+    cms: z
+      .object({
+        plugins: z
+          .object({
+            hookTimeoutMs: z.number().int().min(10).max(60000).default(100).meta({
+              description: "Time budget of one plugin hook call (the seed: under 100 ms); a hook over it is stopped and skipped.",
+            } satisfies KeyMeta),
+            memoryMb: z.number().int().min(16).max(4096).default(64).meta({
+              description: "Memory budget of each plugin's sandbox process, in MiB of heap; over it the process is killed.",
+            } satisfies KeyMeta),
+            maxFailures: z.number().int().min(1).max(1000).default(3).meta({
+              description: 'Failures in a row (timeouts, crashes, throws, bad results) after which a plugin is disabled.',
+            } satisfies KeyMeta),
+          })
+          .strict()
+          .prefault({}),
+        media: z
+          .object({
+            maxBytes: z.number().int().min(1).max(1073741824).default(10485760).meta({
+              description: 'Largest media file `raos cms media add` accepts, in bytes.',
+            } satisfies KeyMeta),
+          })
+          .strict()
+          .prefault({}),
+        site: z
+          .object({
+            title: z.string().min(1).max(200).default('RaOS site').meta({ description: 'Title of the built site, its feed and its pages.' } satisfies KeyMeta),
+            description: z.string().max(1000).default('').meta({ description: "The site's description (feed and index page)." } satisfies KeyMeta),
+            url: z
+              .string()
+              .regex(/^https?:\/\/\S+\/$/)
+              .default('http://127.0.0.1:7077/site/')
+              .meta({
+                description: "Absolute URL the site is published at, ending in /: the feed and sitemap need absolute links (the daemon serves it at /site/).",
+                allowed: 'an http:// or https:// URL ending in /',
+              } satisfies KeyMeta),
+            outDir: z.string().min(1).default('site').meta({ description: '`raos cms build` writes here, relative to the workspace; the daemon serves it at /site/.' } satisfies KeyMeta),
+            postsPerPage: z.number().int().min(1).max(1000).default(10).meta({ description: 'Posts on each index page.' } satisfies KeyMeta),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     rateLimits: z
       .object({
         enabled: z.boolean().default(true).meta({

@@ -20,6 +20,8 @@ export interface RequestContext {
    * behind `actor` no longer holds, and refreshes `actor` when its role changed. The guard calls it first.
    */
   revalidate?: () => Promise<void>;
+  /** Long operations (a site build) report progress here when the caller shows it (the CLI in process). */
+  progress?: (done: number, total: number, phase: string) => void;
 }
 
 /** What each procedure declares: the operation it runs and its permission (the access matrix test reads it). */

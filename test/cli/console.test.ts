@@ -439,11 +439,11 @@ describe('console wiring', () => {
       const { root } = initWorkspace(tempDir());
       const list = moduleLister({ root });
       expect(await list()).toEqual(
-        ['audit', 'auth', 'game', 'memory'].map((name) => ({ name, version: expect.any(String), state: 'ready', error: undefined })),
+        ['audit', 'auth', 'cms', 'game', 'memory'].map((name) => ({ name, version: expect.any(String), state: 'ready', error: undefined })),
       );
       const { config } = loadConfig({ root, env: {} });
       daemon = await startDaemon({ root, config, log: silentLogger, version: '0.0.0-test', host: '127.0.0.1', port: 0 });
-      expect((await list()).map((m) => m.name)).toEqual(['audit', 'auth', 'game', 'memory']);
+      expect((await list()).map((m) => m.name)).toEqual(['audit', 'auth', 'cms', 'game', 'memory']);
     });
 
     it('the feed attaches, delivers events, and follows the daemon through a restart', async () => {

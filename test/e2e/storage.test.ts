@@ -285,13 +285,13 @@ describe('db status, checkpoint and backup', () => {
     });
   });
 
-  it('db backup writes every database (memory.db, auth.db, audit.db, game.db) and a manifest whose sha256 matches; the copy is a working database', async () => {
+  it('db backup writes every database (memory.db, auth.db, audit.db, game.db, cms.db) and a manifest whose sha256 matches; the copy is a working database', async () => {
     await ws.ok(['memory', 'set', 'delta', 'after-checkpoint']); // lives only in the journal so far
     const dir = path.join(tempDir(), 'backup');
     const result = await ws.ok(['db', 'backup', dir]);
     expect(result.dir).toBe(dir);
     // Every module database: the audit trail and users too.
-    expect(readdirSync(dir).sort()).toEqual(['audit.db', 'auth.db', 'game.db', 'manifest.json', 'memory.db']);
+    expect(readdirSync(dir).sort()).toEqual(['audit.db', 'auth.db', 'cms.db', 'game.db', 'manifest.json', 'memory.db']);
     const audit = await ws.ok<{ entries: { action: string; outcome: string; target: string }[] }>(['audit', 'list', '--action', 'db.backup']);
     expect(audit.entries[0]).toMatchObject({ action: 'db.backup', outcome: 'ok', target: dir });
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));

@@ -40,12 +40,26 @@ export function assertTopics(actor: Actor, topics: readonly string[] | undefined
  * `memory.manage`, as reading them would.
  */
 export function eventVisibleTo(actor: Actor, event: RaosEvent): boolean {
+  if (event.eventType.startsWith('cms:')) return cmsEventVisibleTo(actor, event);
   if (!event.eventType.startsWith('memory:')) return true;
   const scope = (event.payload as { scope?: unknown } | undefined)?.scope;
   if (typeof scope !== 'string' || !scope.startsWith('user:')) return true;
   if (can(actor, 'memory.manage')) return true;
   const owner = scope.slice(5);
   return owner === actor.id || owner === actor.name;
+}
+
+/**
+ * CMS events: content that is not published (drafts, scheduled items, and deletions of those) is
+ * seen by its author and by holders of `cms.content.publish`, as reading it would be; plugin events
+ * (which carry failure reasons) by plugin managers.
+ */
+function cmsEventVisibleTo(actor: Actor, event: RaosEvent): boolean {
+  if (event.eventType.startsWith('cms:plugin:')) return can(actor, 'cms.plugin.manage');
+  if (!event.eventType.startsWith('cms:content:')) return true;
+  const payload = event.payload as { status?: unknown; authorId?: unknown } | undefined;
+  if (payload?.status === 'published') return true;
+  return payload?.authorId === actor.id || can(actor, 'cms.content.publish');
 }
 
 export const subscribeInput = z.object({ topics: z.array(z.string().min(1).max(64)).max(64).optional() }).strict().optional();

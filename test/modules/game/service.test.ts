@@ -3,11 +3,10 @@
  * transforms, cycle refusal, component validation, chat keeping its last 200 messages, cascades,
  * export/import, and live moves coalesced per tick and written on flush.
  */
+import { codeOf, userActor } from '../../helpers.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BUILTIN_ROLE_TABLE, grantsOf } from '../../../src/kernel/access.js';
 import { ownerActor, type Actor } from '../../../src/kernel/actor.js';
 import { EventBus, type RaosEvent } from '../../../src/kernel/events.js';
-import { toRaosError } from '../../../src/kernel/errors.js';
 import { Store } from '../../../src/kernel/storage/store.js';
 import { builtinComponents } from '../../../src/modules/game/components.js';
 import { migrations, type GameTables } from '../../../src/modules/game/migrations.js';
@@ -15,17 +14,8 @@ import { entityCreateInput, entityMoveInput, sceneCreateInput } from '../../../s
 import { GameService } from '../../../src/modules/game/service.js';
 
 const owner = ownerActor('internal');
-const user = (name: string, role = 'User'): Actor => ({ kind: 'user', id: `u-${name}`, name, role, grants: grantsOf(BUILTIN_ROLE_TABLE.get(role)!), origin: 'internal' });
+const user = userActor;
 
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (err) {
-    const e = toRaosError(err);
-    return { code: e.code, message: e.message };
-  }
-}
 
 const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
 
