@@ -12,7 +12,7 @@ import { PluginManager } from './plugins/manager.js';
 import { PluginHost } from './plugins/runner.js';
 import type { siteBuildInput } from './schema.js';
 import { CmsService, newId } from './service.js';
-import { buildSite, defaultThemeDir, type BuildReport, type SiteItem } from './site/build.js';
+import { buildSite, defaultThemeDir, type BuildReport } from './site/build.js';
 import type * as z from 'zod';
 
 export interface BuildProgress {
@@ -58,22 +58,9 @@ export class Cms {
     await this.content.publishDue();
     const outDir = input.out === undefined ? this.siteDir : isAbsolute(input.out) ? input.out : resolve(this.workspace, input.out);
     const items = await this.content.publishedItems();
-    const byId = new Map(items.map((i) => [i.id, i]));
     const report = await buildSite(
       {
-        items: async (): Promise<SiteItem[]> =>
-          items.map((i) => ({
-            id: i.id,
-            type: i.type,
-            slug: i.slug,
-            title: i.title,
-            tags: i.tags,
-            publishedAt: i.publishedAt ?? i.updatedAt,
-            updatedAt: i.updatedAt,
-            revision: i.revision,
-            excerpt: i.excerpt,
-            author: i.author.name,
-          })),
+        items: async () => items,
         html: (ids) => this.content.htmlOf(ids),
       },
       {
@@ -81,7 +68,7 @@ export class Cms {
         themeDir: this.themeDir,
         site: { title: this.config.site.title, description: this.config.site.description, url: this.config.site.url, postsPerPage: this.config.site.postsPerPage },
         fingerprint: await this.plugins.fingerprint('onRender'),
-        transform: (html, item) => this.content.renderHtml(html, byId.get(item.id)!),
+        transform: (html, item) => this.content.renderHtml(html, item),
         onProgress,
         force: input.force,
       },

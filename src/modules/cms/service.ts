@@ -48,6 +48,7 @@ import {
   type contentUpdateInput,
 } from './schema.js';
 import { parseQuery, snippet, termWeights } from './search.js';
+import type { SiteItem } from './site/build.js';
 import * as z from 'zod';
 
 type In<T extends z.ZodType> = z.output<T>;
@@ -94,9 +95,29 @@ const hookChangeSchema = z
   })
   .strict();
 
+/** The fields a save writes, checked again after the plugins' changes. */
+const savedFieldsSchema = z.object({ title: titleSchema, slug: slugSchema, body: bodySchema, tags: tagsSchema });
+
 function effectiveStatus(row: Pick<ContentRow, 'status' | 'publish_at'>, nowIso: string): ContentStatus {
   if (row.status === 'scheduled' && row.publish_at !== null && row.publish_at <= nowIso) return 'published';
   return row.status as ContentStatus;
+}
+
+/** What the site builder needs of one item, with what decides whether it is published now. */
+function siteEntry(row: Pick<ContentRow, 'id' | 'type' | 'slug' | 'title' | 'tags' | 'status' | 'publish_at' | 'published_at' | 'author_name' | 'revision' | 'excerpt' | 'updated_at'>) {
+  const item: SiteItem = Object.freeze({
+    id: row.id,
+    type: row.type as ContentType,
+    slug: row.slug,
+    title: row.title,
+    tags: JSON.parse(row.tags) as string[],
+    publishedAt: (row.status === 'scheduled' ? row.publish_at : row.published_at) ?? row.updated_at,
+    updatedAt: row.updated_at,
+    revision: Number(row.revision),
+    excerpt: row.excerpt,
+    author: row.author_name,
+  });
+  return { status: row.status, publish_at: row.publish_at, item };
 }
 
 export class CmsService {
@@ -276,7 +297,7 @@ export class CmsService {
   }
 
   /** onRender, in order, over sanitised HTML; what a plugin returns is sanitised again. */
-  async renderHtml(html: string, content: ContentView, warnings?: string[]): Promise<string> {
+  async renderHtml(html: string, content: Pick<ContentView, 'id' | 'type' | 'slug' | 'title' | 'tags'>, warnings?: string[]): Promise<string> {
     let current = html;
     for (const plugin of await this.plugins.withHook('onRender')) {
       const outcome = await this.plugins.call(plugin, 'onRender', {
@@ -304,8 +325,7 @@ export class CmsService {
 
   /** Checks data a plugin may have changed with the same rules as the input. */
   #revalidate(data: ContentData): ContentData {
-    const schema = z.object({ title: titleSchema, slug: slugSchema, body: bodySchema, tags: tagsSchema });
-    const result = schema.safeParse({ title: data.title, slug: data.slug, body: data.body, tags: data.tags });
+    const result = savedFieldsSchema.safeParse({ title: data.title, slug: data.slug, body: data.body, tags: data.tags });
     if (!result.success) throw invalidInput(`after the plugins' changes, ${formatIssues(result.error.issues)}`);
     return { ...data, ...result.data };
   }
@@ -371,6 +391,7 @@ export class CmsService {
         await this.#addRevision(trx, row, action, actor);
         await this.#writeIndex(trx, row.id, data);
       });
+      this.#siteItems?.set(row.id, siteEntry(row));
     } catch (err) {
       if (err instanceof Error && /UNIQUE constraint failed: content\.slug/.test(err.message)) throw this.#slugTaken(row.slug);
       throw err;
@@ -563,6 +584,7 @@ export class CmsService {
       for (const table of ['content_tags', 'search_terms', 'revisions'] as const) await trx.deleteFrom(table).where('content_id', '=', row.id).execute();
       await trx.deleteFrom('content').where('id', '=', row.id).execute();
     });
+    this.#siteItems?.delete(row.id);
     this.#bus.publish('cms:content:deleted', { id: row.id, slug: row.slug, type: row.type, title: row.title, status: data.status, authorId: row.author_id });
     await this.#notify('afterContentDelete', (p) => ({ content: this.#forPlugin(p, data), actor: this.#actorFacts(actor) }), warnings);
     return { ...this.#view(row), warnings };
@@ -676,16 +698,28 @@ export class CmsService {
     return { query: input.query, hits };
   }
 
-  /** Published items for the site builder: metadata only; HTML is fetched for the pages that must change. */
-  async publishedItems(): Promise<(ContentView & { html?: never })[]> {
+  /**
+   * Published items for the site builder, as it wants them: metadata only (HTML is fetched for the
+   * pages that must change). Kept in memory after the first call and updated by this service's own
+   * writes (in the daemon, the only writer), so a rebuild after one edit reads no rows.
+   */
+  async publishedItems(): Promise<SiteItem[]> {
+    if (!this.#siteItems) {
+      const rows = await this.#store.db
+        .selectFrom('content')
+        .select(['id', 'type', 'slug', 'title', 'tags', 'status', 'publish_at', 'published_at', 'author_name', 'revision', 'excerpt', 'updated_at'])
+        .execute();
+      this.#siteItems = new Map();
+      for (const row of rows) this.#siteItems.set(row.id, siteEntry(row));
+    }
     const now = this.#iso();
-    const rows = await this.#store.db
-      .selectFrom('content')
-      .select(['id', 'type', 'slug', 'title', 'tags', 'status', 'publish_at', 'published_at', 'author_id', 'author_name', 'revision', 'excerpt', 'created_at', 'updated_at'])
-      .where((eb) => eb.or([eb('status', '=', 'published'), eb.and([eb('status', '=', 'scheduled'), eb('publish_at', '<=', now)])]))
-      .execute();
-    return rows.map((r) => this.#view({ ...r, body: '', html: '' }, now));
+    const out: SiteItem[] = [];
+    for (const entry of this.#siteItems.values()) if (effectiveStatus(entry, now) === 'published') out.push(entry.item);
+    return out;
   }
+
+  /** The site builder's view of every item, by id; null until publishedItems() first needs it. */
+  #siteItems: Map<string, { status: string; publish_at: string | null; item: SiteItem }> | null = null;
 
   async htmlOf(ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();

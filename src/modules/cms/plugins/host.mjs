@@ -258,6 +258,11 @@ const PRELUDE = `(function (initJson) {
     }
   } });
   defineProperty(G, '__raosTake', { value: function () { const o = out; out = undefined; return o; } });
+  // Where the host leaves each call's hook name and payload (strings) before running CALL_SCRIPT:
+  // data properties that cannot be reconfigured, so a plugin cannot turn them into accessors and run
+  // when the host writes them.
+  defineProperty(G, '__raosHook', { value: '', writable: true });
+  defineProperty(G, '__raosIn', { value: '', writable: true });
   defineProperty(G, '__raosLogs', { value: function () { return stringify(takeLogs()); } });
 })`;
 
@@ -302,13 +307,26 @@ function isTimeout(err) {
  * thrown value is a context object and is never touched).
  */
 function step(code, timeout) {
+  return run(new vm.Script(code, { filename: 'raos:host' }), timeout);
+}
+
+/** Like step, for a script compiled once. Without a timeout only for prelude code that runs no plugin code. */
+function run(script, timeout) {
   try {
-    return { value: vm.runInContext(code, state.ctx, { timeout, filename: 'raos:host' }) };
+    return { value: timeout === undefined ? script.runInContext(state.ctx) : script.runInContext(state.ctx, { timeout }) };
   } catch (err) {
     if (isTimeout(err)) return { timedOut: true };
     return { brokeOut: true };
   }
 }
+
+/**
+ * A hook call, compiled once: its hook name and payload are read from the context's own properties.
+ * Taking the outcome runs only the prelude's `__raosTake` (a non-writable global returning a string
+ * that the call step made), so it needs no timeout, whose watchdog thread costs ~90 µs a run.
+ */
+const CALL_SCRIPT = new vm.Script('void __raosCall(__raosHook, __raosIn)', { filename: 'raos:host' });
+const TAKE_SCRIPT = new vm.Script('__raosTake()', { filename: 'raos:host' });
 
 function readLogs() {
   const r = step('__raosLogs()', 50);
@@ -331,7 +349,7 @@ function cleanLogs(logs) {
 
 /** Reads the outcome the prelude left, as a host-realm object. */
 function takeOutcome(what, timeMs) {
-  const r = step('__raosTake()', timeMs);
+  const r = run(TAKE_SCRIPT);
   if (r.timedOut) return { ok: false, reason: 'timeout', message: `the ${what} ran longer than ${timeMs} ms`, logs: readLogs() };
   const text = r.value;
   if (text === undefined) {
@@ -518,7 +536,11 @@ function onCall(msg) {
   if (state.loadFailure) return reply(state.loadFailure);
   if (state.poisoned) return reply({ ok: false, reason: 'unavailable', message: 'the host must be restarted after a timeout', logs: [] });
   const { timeMs } = state.cfg;
-  const r = step(`void __raosCall(${JSON.stringify(msg.hook)}, ${JSON.stringify(msg.payload)})`, timeMs);
+  if (typeof msg.hook !== 'string' || typeof msg.payload !== 'string') return reply({ ok: false, reason: 'unavailable', message: 'a malformed call reached the host', logs: [] });
+  // Strings only: a primitive carries nothing of this realm into the context.
+  state.sandbox.__raosHook = msg.hook;
+  state.sandbox.__raosIn = msg.payload;
+  const r = run(CALL_SCRIPT, timeMs);
   if (r.timedOut) {
     // A runaway microtask chain may still sit in the context's queue: this host is done.
     state.poisoned = true;

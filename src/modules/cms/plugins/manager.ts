@@ -38,6 +38,8 @@ export interface ActivePlugin {
   name: string;
   version: string;
   manifest: PluginManifest;
+  /** Failures in a row as last recorded (kept here so a success costs no query when it is 0). */
+  failures?: number;
 }
 
 export interface HookCall {
@@ -201,7 +203,7 @@ export class PluginManager {
   async active(): Promise<ActivePlugin[]> {
     if (this.#active) return this.#active;
     const rows = await this.#store.db.selectFrom('plugins').selectAll().where('enabled', '=', 1).orderBy('position').execute();
-    this.#active = rows.map((r) => ({ id: r.id, name: r.name, version: r.version, manifest: JSON.parse(r.manifest) as PluginManifest }));
+    this.#active = rows.map((r) => ({ id: r.id, name: r.name, version: r.version, manifest: JSON.parse(r.manifest) as PluginManifest, failures: Number(r.failures) }));
     return this.#active;
   }
 
@@ -240,11 +242,9 @@ export class PluginManager {
   }
 
   async #succeeded(plugin: ActivePlugin): Promise<void> {
-    if (this.#store.mode !== 'write') return;
-    const row = await this.#store.db.selectFrom('plugins').select(['failures']).where('id', '=', plugin.id).executeTakeFirst();
-    if (row && Number(row.failures) > 0) {
-      await this.#store.write((trx) => trx.updateTable('plugins').set({ failures: 0 }).where('id', '=', plugin.id).execute());
-    }
+    if (this.#store.mode !== 'write' || plugin.failures === 0) return;
+    await this.#store.write((trx) => trx.updateTable('plugins').set({ failures: 0 }).where('id', '=', plugin.id).execute());
+    plugin.failures = 0;
   }
 
   /**
@@ -258,6 +258,7 @@ export class PluginManager {
     const row = await this.#store.db.selectFrom('plugins').selectAll().where('id', '=', plugin.id).executeTakeFirst();
     if (!row || row.enabled !== 1) return;
     const failures = Number(row.failures) + 1;
+    plugin.failures = failures;
     const disable = failures >= this.#settings.maxFailures;
     const reason = disable ? `disabled after ${failures} failures in a row; the last: ${text}` : null;
     await this.#store.write((trx) =>
