@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { can } from '../../kernel/access.js';
 import type { Actor } from '../../kernel/actor.js';
 import { RaosError } from '../../kernel/errors.js';
 import type { BuiltinModule } from '../../kernel/kernel.js';
@@ -87,14 +88,17 @@ export class Cms {
     return report;
   }
 
-  async status() {
+  /** Plugin details (failures, why one was disabled) only for those who manage plugins. */
+  async status(actor: Actor) {
     const lastBuild = await this.store.db.selectFrom('builds').selectAll().orderBy('at', 'desc').limit(1).executeTakeFirst();
     const plugins = await this.plugins.list();
     return {
       content: await this.content.counts(),
       forum: await this.forum.counts(),
       media: await this.media.counts(),
-      plugins: plugins.map((p) => ({ name: p.name, version: p.version, enabled: p.enabled, failures: p.failures, lastError: p.lastError, disabledReason: p.disabledReason })),
+      plugins: can(actor, 'cms.plugin.manage')
+        ? plugins.map((p) => ({ name: p.name, version: p.version, enabled: p.enabled, failures: p.failures, lastError: p.lastError, disabledReason: p.disabledReason }))
+        : plugins.filter((p) => p.enabled).map((p) => ({ name: p.name, version: p.version, enabled: true, failures: 0, lastError: null, disabledReason: null })),
       sandbox: { ...PluginHost.isolation(), hookTimeoutMs: this.config.plugins.hookTimeoutMs, memoryMb: this.config.plugins.memoryMb, maxFailures: this.config.plugins.maxFailures },
       lastBuild: lastBuild
         ? { at: lastBuild.at, outDir: lastBuild.out_dir, pages: Number(lastBuild.pages), written: Number(lastBuild.written), deleted: Number(lastBuild.deleted), ms: Number(lastBuild.ms), by: lastBuild.by_name }

@@ -263,7 +263,7 @@ export const cmsOperations = {
     permission: 'cms.content.read',
     kind: 'read',
     input: none,
-    run: async (ctx) => (await cms(ctx)).status(),
+    run: async (ctx) => (await cms(ctx)).status(ctx.actor),
   }),
 };
 
