@@ -7,7 +7,7 @@ import { invalidInput } from '../../kernel/errors.js';
 import { defineOperation, field } from '../../kernel/operation.js';
 import type { RequestContext } from '../../kernel/trpc.js';
 import { mutation, query, router } from '../../kernel/trpc.js';
-import type { Cms } from './index.js';
+import type { Cms } from './cms.js';
 import {
   contentCreateInput,
   contentListInput,
