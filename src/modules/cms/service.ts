@@ -110,7 +110,7 @@ function siteEntry(row: Pick<ContentRow, 'id' | 'type' | 'slug' | 'title' | 'tag
     type: row.type as ContentType,
     slug: row.slug,
     title: row.title,
-    tags: JSON.parse(row.tags) as string[],
+    tags: Object.freeze(JSON.parse(row.tags)) as string[],
     publishedAt: (row.status === 'scheduled' ? row.publish_at : row.published_at) ?? row.updated_at,
     updatedAt: row.updated_at,
     revision: Number(row.revision),

@@ -17,24 +17,23 @@
  *
  * The manifest trusts the disk: an output deleted or edited by hand is not noticed until its inputs change;
  * `force` (`--force`) renders and writes everything again.
+ *
+ * Rebuilds in one process (the daemon) do little more than compare: what the plan derives from an item is
+ * kept with the item while it is the same frozen object (the CMS hands out the same object until the item
+ * changes), each output's input hash is kept with what it was computed from and reused while that compares
+ * equal, and the manifest stays in memory while its file is unchanged (./output.ts). None of this is
+ * needed for correctness: a source returning fresh objects every time gets the same site, computed afresh.
+ * Only outputs that must be rendered get a view and a render closure.
  */
 import * as crypto from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { parse as parsePath, relative, resolve, isAbsolute } from 'node:path';
 import * as z from 'zod';
 import { RaosError, formatIssues, invalidInput, parseInput } from '../../../kernel/errors.js';
-import {
-  OutputFiles,
-  readManifest,
-  runPool,
-  writeManifest,
-  MANIFEST_FILE,
-  type ManifestEntries,
-  type ManifestStatus,
-} from './output.js';
+import { OutputFiles, loadManifest, runPool, saveManifest, MANIFEST_FILE, type ManifestEntries, type ManifestStatus } from './output.js';
 import { assignTagSlugs, compareCodePoints, folderUrl, isSafeOutputPath, linker, paths, slugifyTag, type Linker } from './paths.js';
 import { loadTheme, type Theme } from './theme.js';
-import { renderFeed, renderSitemap, renderSitemapIndex, SITEMAP_MAX_URLS, type SitemapEntry } from './xml.js';
+import { renderFeed, renderSitemapIndex, sitemapFile, sitemapLine, SITEMAP_MAX_URLS } from './xml.js';
 
 export { slugifyTag };
 export { defaultThemeDir } from './theme.js';
@@ -200,35 +199,169 @@ function isPlainValidItem(value: unknown): value is SiteItem {
   );
 }
 
-function validateItems(raw: unknown): SiteItem[] {
-  let items: SiteItem[];
-  if (Array.isArray(raw) && raw.every(isPlainValidItem)) {
-    items = raw.map((i: SiteItem) => ({ ...i }));
-  } else {
+/**
+ * An item with what the plan derives from it. Kept with a frozen item (see keptEntry) and reused while the
+ * item is the same object with the same tags; the fields below `path` are caches, each compared with what
+ * it was computed from before use, and read only while planning (rendering uses the fields above and the
+ * build's own data), so builds of other sites sharing the entry cannot disturb one another.
+ */
+interface Entry {
+  /** What transforms get: the source's own item when it is frozen and its tags are already clean, else a copy with clean tags. */
+  readonly item: SiteItem;
+  /** item.tags as the source gave them (copied: the array itself need not be frozen). */
+  readonly rawTags: readonly string[];
+  /** Trimmed, blank ones dropped, each once. */
+  readonly tags: readonly string[];
+  readonly time: number;
+  readonly path: string;
+  /** The tag slugs displayHash was computed with. */
+  slugs: readonly string[] | null;
+  /** Everything a list shows of the item (with its tags' slugs), hashed. */
+  displayHash: string;
+  /** The item's sitemap line and the site URL it was made for. */
+  sitemapBase: string | null;
+  sitemapLine: string;
+  /**
+   * The input hash of the item's page, with what it was computed from: the global hash, displayHash (plus
+   * id, revision and updatedAt, which stand in for the body and cannot change for an entry), the neighbours.
+   */
+  inHash: string;
+  keyGlobal: string | null;
+  keyDisplayHash: string;
+  newerPath: string | undefined;
+  newerTitle: string | undefined;
+  olderPath: string | undefined;
+  olderTitle: string | undefined;
+}
+
+/** Entries of frozen items, by identity. */
+const keptEntries = new WeakMap<object, Entry>();
+
+function cleanTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The entry kept for a frozen item whose tags are still the ones it was made with (a frozen object's own fields cannot change). */
+function keptEntry(value: unknown): Entry | undefined {
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return undefined;
+  const entry = keptEntries.get(value);
+  const tags = (value as SiteItem).tags;
+  return entry && Array.isArray(tags) && sameStrings(entry.rawTags, tags) ? entry : undefined;
+}
+
+/** A new entry for a valid item; kept when the item is frozen. */
+function newEntry(item: SiteItem, keep: boolean): Entry {
+  const rawTags = [...item.tags];
+  const clean = cleanTags(rawTags);
+  const tags = sameStrings(clean, rawTags) ? rawTags : clean;
+  const entry: Entry = {
+    // A kept entry's copy is reused by later builds: frozen like the item it copies.
+    item: !keep ? { ...item, tags: [...tags] } : tags === rawTags ? item : Object.freeze({ ...item, tags: Object.freeze([...tags]) as string[] }),
+    rawTags,
+    tags,
+    time: Date.parse(item.publishedAt),
+    path: item.type === 'post' ? paths.post(item.slug) : paths.page(item.slug),
+    slugs: null,
+    displayHash: '',
+    sitemapBase: null,
+    sitemapLine: '',
+    inHash: '',
+    keyGlobal: null,
+    keyDisplayHash: '',
+    newerPath: undefined,
+    newerTitle: undefined,
+    olderPath: undefined,
+    olderTitle: undefined,
+  };
+  if (keep) keptEntries.set(item, entry);
+  return entry;
+}
+
+/** Checks the source's items (the same object twice is checked once) and makes their entries. */
+function validateItems(raw: unknown): Entry[] {
+  let entries: Entry[] | undefined;
+  if (Array.isArray(raw)) {
+    entries = new Array<Entry>(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const value: unknown = raw[i];
+      const kept = keptEntry(value);
+      if (kept) entries[i] = kept;
+      else if (isPlainValidItem(value)) entries[i] = newEntry(value, Object.isFrozen(value));
+      else {
+        entries = undefined;
+        break;
+      }
+    }
+  }
+  if (!entries) {
     const parsed = z.array(itemSchema).safeParse(raw);
     if (!parsed.success) {
       throw new RaosError('INVALID_INPUT', `site source returned invalid items: ${formatIssues(parsed.error.issues.slice(0, 5), 'items')}`);
     }
-    items = parsed.data;
+    entries = parsed.data.map((item) => newEntry(item, false));
+  }
+  checkUnique(entries);
+  return entries;
+}
+
+/**
+ * The last list of entries found free of duplicate ids and slugs, with its ids and output paths: the next
+ * list, when it differs in a few places (an edit), is checked at those places only.
+ */
+let lastUnique: { entries: Entry[]; ids: Set<string>; paths: Map<string, string> } | null = null;
+const INCREMENTAL_CHECK_MAX = 256;
+
+/** Fails with CONFLICT on an id given twice or a slug used twice by one type. */
+function checkUnique(entries: Entry[]): void {
+  const last = lastUnique;
+  lastUnique = null;
+  if (last && last.entries.length === entries.length) {
+    const changed: number[] = [];
+    for (let i = 0; i < entries.length && changed.length <= INCREMENTAL_CHECK_MAX; i++) if (entries[i] !== last.entries[i]) changed.push(i);
+    if (changed.length <= INCREMENTAL_CHECK_MAX) {
+      for (const i of changed) {
+        last.ids.delete(last.entries[i].item.id);
+        last.paths.delete(last.entries[i].path);
+      }
+      let clash = false;
+      for (const i of changed) {
+        const { item, path } = entries[i];
+        if (last.ids.has(item.id) || last.paths.has(path)) {
+          clash = true; // the full check below names it, as it would have without this shortcut
+          break;
+        }
+        last.ids.add(item.id);
+        last.paths.set(path, item.id);
+      }
+      if (!clash) {
+        last.entries = entries;
+        lastUnique = last;
+        return;
+      }
+    }
   }
   const ids = new Set<string>();
-  const slugs = new Map<string, string>();
-  for (const item of items) {
+  // Output path per type and slug: posts/<slug>/… and pages/<slug>/… are one-to-one with (type, slug).
+  const byPath = new Map<string, string>();
+  for (const { item, path } of entries) {
     if (ids.has(item.id)) throw new RaosError('CONFLICT', `site source returned item ${item.id} twice`);
     ids.add(item.id);
-    const slugKey = `${item.type}/${item.slug}`;
-    const other = slugs.get(slugKey);
+    const other = byPath.get(path);
     if (other !== undefined) {
       throw new RaosError('CONFLICT', `${item.type}s ${other} and ${item.id} share the slug "${item.slug}"`, {
         hint: 'Give one of them another slug.',
         details: { slug: item.slug, ids: [other, item.id] },
       });
     }
-    slugs.set(slugKey, item.id);
-    // Tags: trimmed, blank ones dropped, each once.
-    item.tags = [...new Set(item.tags.map((t) => t.trim()).filter((t) => t !== ''))];
+    byPath.set(path, item.id);
   }
-  return items;
+  lastUnique = { entries, ids, paths: byPath };
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -272,18 +405,26 @@ const hashText = oneShot
 
 // ─── plan ────────────────────────────────────────────────────────────────────────────────────────
 
+/** An output that must be rendered. */
 interface Output {
   path: string;
   /**
    * Hash of everything the output depends on: the global inputs plus what it shows (for a post or page,
-   * its metadata with id + revision + updatedAt standing in for the body). Hashed at once, so the plan
-   * holds 27 characters per output rather than its key; views are built only for outputs that are rendered.
+   * its metadata with id + revision + updatedAt standing in for the body).
    */
   inHash: string;
-  isPage: boolean;
   /** The item whose body HTML render() needs. */
   item?: SiteItem;
   render(body: string | undefined): string | Buffer;
+}
+
+interface Plan {
+  /** Every output's path, in a stable order. */
+  order: string[];
+  /** How many of them are HTML pages. */
+  pages: number;
+  /** The outputs whose input hash the manifest does not have. */
+  toRender: Output[];
 }
 
 interface SiteSettings {
@@ -295,15 +436,44 @@ interface SiteSettings {
   directoryLinks: boolean;
 }
 
-/** An item with what the plan derives from it once. */
-interface Entry {
-  item: SiteItem;
-  time: number;
-  path: string;
-  /** [tag, tag slug] pairs. */
-  tagRefs: [string, string][];
-  /** Everything a list shows of the item, as JSON. */
-  display: string;
+/** Input hashes of one outDir's list pages and sitemap, with what they were computed from; reused while that compares equal. */
+interface PlanMemo {
+  lists: Map<string, { global: string; heading: string; count: number; hashes: string[]; inHash: string }>;
+  sitemap: { global: string; lines: string[]; hashes: string[] } | null;
+  /** Sitemap lines joined in blocks, by the index of the block's first line. */
+  sitemapBlocks: Map<number, { lines: string[]; text: string }>;
+}
+
+const SITEMAP_BLOCK = 256;
+
+/** lines[start..end) joined with newlines; blocks of lines that are the same as last time are not joined again. */
+function joinLines(lines: readonly string[], start: number, end: number, blocks: PlanMemo['sitemapBlocks']): string {
+  const texts: string[] = [];
+  for (let from = start; from < end; from += SITEMAP_BLOCK) {
+    const to = Math.min(end, from + SITEMAP_BLOCK);
+    let block = blocks.get(from);
+    let same = block !== undefined && block.lines.length === to - from;
+    for (let i = from; i < to && same; i++) same = block!.lines[i - from] === lines[i];
+    if (!same) {
+      const own = lines.slice(from, to);
+      block = { lines: own, text: own.join('\n') };
+      blocks.set(from, block);
+    }
+    texts.push(block!.text);
+  }
+  return texts.join('\n');
+}
+
+const planMemos = new Map<string, PlanMemo>();
+const PLAN_MEMO_DIRS = 8;
+
+function planMemoFor(outDir: string): PlanMemo {
+  let memo = planMemos.get(outDir);
+  if (memo) planMemos.delete(outDir);
+  else memo = { lists: new Map(), sitemap: null, sitemapBlocks: new Map() };
+  planMemos.set(outDir, memo);
+  if (planMemos.size > PLAN_MEMO_DIRS) planMemos.delete(planMemos.keys().next().value!);
+  return memo;
 }
 
 /**
@@ -335,30 +505,49 @@ function byNewest(a: Entry, b: Entry): number {
   return b.time - a.time || compareCodePoints(a.item.id, b.item.id);
 }
 
-function planSite(items: SiteItem[], theme: Theme, site: SiteSettings, fingerprint: string): Output[] {
+/** Brings an entry's list-facing hashes up to date with this build's tag slugs. */
+function refreshDisplay(entry: Entry, tagSlugs: Map<string, string>): void {
+  const { slugs, tags } = entry;
+  if (slugs !== null) {
+    let same = true;
+    for (let i = 0; i < tags.length && same; i++) same = slugs[i] === tagSlugs.get(tags[i]);
+    if (same) return;
+  }
+  const fresh = tags.map((t) => tagSlugs.get(t)!);
+  const { item } = entry;
+  const tagRefs = tags.map((t, i) => [t, fresh[i]]);
+  entry.slugs = fresh;
+  entry.displayHash = hashText(JSON.stringify([item.type, item.slug, item.title, item.publishedAt, item.excerpt, item.author, tagRefs]));
+}
+
+/**
+ * Every output's input hash, compared with the manifest through `isCurrent`; views and render closures
+ * are made only for the outputs that are not current.
+ */
+function planSite(
+  entries: Entry[],
+  theme: Theme,
+  site: SiteSettings,
+  fingerprint: string,
+  memo: PlanMemo,
+  isCurrent: (path: string, inHash: string) => boolean,
+): Plan {
   const formatDate = dateFormatter(site.language);
   const absolute = (path: string) => site.url + folderUrl(path);
-  const tagSlugs = assignTagSlugs(items.flatMap((i) => i.tags));
+  const distinctTags = new Set<string>();
+  for (const entry of entries) for (const tag of entry.tags) distinctTags.add(tag);
+  const tagSlugs = assignTagSlugs(distinctTags);
+  for (const entry of entries) refreshDisplay(entry, tagSlugs);
 
-  const all: Entry[] = items.map((item) => {
-    const tagRefs = item.tags.map((t): [string, string] => [t, tagSlugs.get(t)!]);
-    return {
-      item,
-      time: Date.parse(item.publishedAt),
-      path: item.type === 'post' ? paths.post(item.slug) : paths.page(item.slug),
-      tagRefs,
-      display: JSON.stringify([item.type, item.slug, item.title, item.publishedAt, item.excerpt, item.author, tagRefs]),
-    };
-  });
-  const dated = [...all].sort(byNewest);
+  const dated = entries.slice().sort(byNewest);
   const posts = dated.filter((e) => e.item.type === 'post');
-  const pages = all
+  const pages = entries
     .filter((e) => e.item.type === 'page')
     .sort((a, b) => compareCodePoints(a.item.title.toLowerCase(), b.item.title.toLowerCase()) || compareCodePoints(a.item.slug, b.item.slug));
 
   const tagged = new Map<string, Entry[]>();
   for (const entry of dated) {
-    for (const tag of entry.item.tags) {
+    for (const tag of entry.tags) {
       const list = tagged.get(tag);
       if (list) list.push(entry);
       else tagged.set(tag, [entry]);
@@ -368,51 +557,58 @@ function planSite(items: SiteItem[], theme: Theme, site: SiteSettings, fingerpri
 
   const nav = pages.map((p) => ({ title: p.item.title, path: p.path }));
   const siteView = { title: site.title, description: site.description, url: site.url, language: site.language };
-  const globalHash = hashText(JSON.stringify([BUILDER_VERSION, theme.hash, site, fingerprint, nav]));
-  const inputHash = (path: string, key: string) => hashText(`${globalHash}\0${path}\0${key}`);
+  const global = hashText(JSON.stringify([BUILDER_VERSION, theme.hash, site, fingerprint, nav]));
+  const inputHash = (path: string, key: string) => hashText(`${global}\0${path}\0${key}`);
 
-  const outputs: Output[] = [];
-  const file = (path: string, key: string, render: () => string | Buffer) =>
-    outputs.push({ path, inHash: inputHash(path, key), isPage: false, render });
+  const order: string[] = [];
+  const toRender: Output[] = [];
+  let pageCount = 0;
+  /** Records an output; true when it must be rendered. */
+  const visit = (path: string, inHash: string, isPage: boolean): boolean => {
+    order.push(path);
+    if (isPage) pageCount++;
+    return !isCurrent(path, inHash);
+  };
+  const file = (path: string, inHash: string, render: () => string | Buffer) => {
+    if (visit(path, inHash, false)) toRender.push({ path, inHash, render });
+  };
 
-  /** An HTML page: the key decides, the view is built only when the page is rendered. */
+  /** An HTML page to render: the view is built only now. */
   const page = (
     path: string,
     template: 'list' | 'post' | 'page' | 'tags',
-    key: string,
+    inHash: string,
     view: (link: Linker) => Record<string, unknown>,
     item?: SiteItem,
-  ) =>
-    outputs.push({
-      path,
-      inHash: inputHash(path, key),
-      isPage: true,
-      item,
-      render(body) {
-        const link = linker(path, site.directoryLinks);
-        const own = view(link);
-        const full = {
-          // What the layout uses; the page's own template may use it too.
-          site: siteView,
-          root: link.root,
-          home: link.to(paths.index(1)),
-          tagsIndex: link.to(paths.tags()),
-          feed: link.to(paths.feed()),
-          assetsBase: `${link.root}assets/`,
-          assetVersion: theme.hash.slice(0, 8),
-          nav: nav.map((n) => ({ title: n.title, href: link.to(n.path), current: n.path === path })),
-          canonical: absolute(path),
-          ...own,
-          pageTitle: (own.pageTitle as string | null | undefined) ?? null,
-          description: (own.description as string | undefined) || site.description,
-          body,
-        };
-        return theme.render('layout', { ...full, content: theme.render(template, full) });
-      },
-    });
+  ): Output => ({
+    path,
+    inHash,
+    item,
+    render(body) {
+      const link = linker(path, site.directoryLinks);
+      const own = view(link);
+      const full = {
+        // What the layout uses; the page's own template may use it too.
+        site: siteView,
+        root: link.root,
+        home: link.to(paths.index(1)),
+        tagsIndex: link.to(paths.tags()),
+        feed: link.to(paths.feed()),
+        assetsBase: `${link.root}assets/`,
+        assetVersion: theme.hash.slice(0, 8),
+        nav: nav.map((n) => ({ title: n.title, href: link.to(n.path), current: n.path === path })),
+        canonical: absolute(path),
+        ...own,
+        pageTitle: (own.pageTitle as string | null | undefined) ?? null,
+        description: (own.description as string | undefined) || site.description,
+        body,
+      };
+      return theme.render('layout', { ...full, content: theme.render(template, full) });
+    },
+  });
 
-  const entryView = ({ item, path, tagRefs }: Entry, link: Linker) => {
-    const tags = tagRefs.map(([name, slug]) => ({ name, href: link.to(paths.tag(slug, 1)) }));
+  const entryView = ({ item, path, tags: names }: Entry, link: Linker) => {
+    const tags = names.map((name) => ({ name, href: link.to(paths.tag(tagSlugs.get(name)!, 1)) }));
     return {
       type: item.type,
       title: item.title,
@@ -426,23 +622,36 @@ function planSite(items: SiteItem[], theme: Theme, site: SiteSettings, fingerpri
     };
   };
 
-  // Lists: home and its later pages, then each tag's pages. Keyed by what they show of each entry.
+  // Lists: home and its later pages, then each tag's pages. Keyed by what they show of each entry (its displayHash).
   const perPage = site.postsPerPage;
+  const lists: PlanMemo['lists'] = new Map();
   const listPages = (list: Entry[], pathFor: (n: number) => string, heading: string | null, titleFor: (n: number) => string | null) => {
     const count = Math.max(1, Math.ceil(list.length / perPage));
+    const headingKey = JSON.stringify(heading);
     for (let n = 1; n <= count; n++) {
-      const shown = list.slice((n - 1) * perPage, n * perPage);
-      // Joined, not JSON.stringify'd: re-escaping each entry's JSON would cost more than the rest of the plan.
-      const key = `${heading}\n${n}/${count}\n${shown.map((e) => e.display).join('\n')}`;
-      page(pathFor(n), 'list', key, (link) => ({
-        pageTitle: titleFor(n),
-        heading,
-        entries: shown.map((e) => entryView(e, link)),
-        pagination:
-          count > 1
-            ? { page: n, pages: count, newer: n > 1 ? link.to(pathFor(n - 1)) : null, older: n < count ? link.to(pathFor(n + 1)) : null }
-            : null,
-      }));
+      const path = pathFor(n);
+      const start = (n - 1) * perPage;
+      const end = Math.min(list.length, n * perPage);
+      let known = memo.lists.get(path);
+      let same = known !== undefined && known.global === global && known.heading === headingKey && known.count === count && known.hashes.length === end - start;
+      for (let i = start; i < end && same; i++) same = known!.hashes[i - start] === list[i].displayHash;
+      if (!same) {
+        const hashes = list.slice(start, end).map((e) => e.displayHash);
+        known = { global, heading: headingKey, count, hashes, inHash: inputHash(path, `${headingKey}\n${n}/${count}\n${hashes.join('\n')}`) };
+      }
+      lists.set(path, known!);
+      if (!visit(path, known!.inHash, true)) continue;
+      toRender.push(
+        page(path, 'list', known!.inHash, (link) => ({
+          pageTitle: titleFor(n),
+          heading,
+          entries: list.slice(start, end).map((e) => entryView(e, link)),
+          pagination:
+            count > 1
+              ? { page: n, pages: count, newer: n > 1 ? link.to(pathFor(n - 1)) : null, older: n < count ? link.to(pathFor(n + 1)) : null }
+              : null,
+        })),
+      );
     }
   };
   listPages(posts, paths.index, null, (n) => (n > 1 ? `Page ${n}` : null));
@@ -450,11 +659,18 @@ function planSite(items: SiteItem[], theme: Theme, site: SiteSettings, fingerpri
     const slug = tagSlugs.get(tag)!;
     listPages(tagged.get(tag)!, (n) => paths.tag(slug, n), `Tagged “${tag}”`, (n) => (n > 1 ? `${tag} (page ${n})` : tag));
   }
+  memo.lists = lists;
+
   const tagCounts = tagNames.map((name) => [name, tagSlugs.get(name)!, tagged.get(name)!.length] as const);
-  page(paths.tags(), 'tags', JSON.stringify(tagCounts), (link) => {
-    const tags = tagCounts.map(([name, slug, count]) => ({ name, href: link.to(paths.tag(slug, 1)), count }));
-    return { pageTitle: 'Tags', heading: 'Tags', tags, hasTags: tags.length > 0 };
-  });
+  const tagsInHash = inputHash(paths.tags(), JSON.stringify(tagCounts));
+  if (visit(paths.tags(), tagsInHash, true)) {
+    toRender.push(
+      page(paths.tags(), 'tags', tagsInHash, (link) => {
+        const tags = tagCounts.map(([name, slug, count]) => ({ name, href: link.to(paths.tag(slug, 1)), count }));
+        return { pageTitle: 'Tags', heading: 'Tags', tags, hasTags: tags.length > 0 };
+      }),
+    );
+  }
 
   // Posts and pages. id + revision + updatedAt stand in for the body, which is fetched only when rendering.
   const itemView = (entry: Entry, link: Linker) => ({
@@ -466,55 +682,105 @@ function planSite(items: SiteItem[], theme: Theme, site: SiteSettings, fingerpri
     updatedDatetime: entry.item.updatedAt,
     revision: entry.item.revision,
   });
-  const itemKey = ({ item, display }: Entry) => `${display}\n${item.id}\n${item.revision}\n${item.updatedAt}`;
+  const pageKey = ({ displayHash, item }: Entry, neighbours: (string | undefined)[]) =>
+    JSON.stringify([displayHash, item.id, item.revision, item.updatedAt, ...neighbours]);
   const neighbour = (entry: Entry | undefined, link: Linker) => (entry ? { title: entry.item.title, href: link.to(entry.path) } : null);
-  posts.forEach((post, i) => {
-    const newer = posts[i - 1];
-    const older = posts[i + 1];
-    const key = `${itemKey(post)}\n${JSON.stringify([newer?.path, newer?.item.title, older?.path, older?.item.title])}`;
-    page(post.path, 'post', key, (link) => ({ ...itemView(post, link), newer: neighbour(newer, link), older: neighbour(older, link) }), post.item);
-  });
-  for (const entry of pages) page(entry.path, 'page', itemKey(entry), (link) => itemView(entry, link), entry.item);
+  for (let i = 0; i < posts.length; i++) {
+    const post = posts[i];
+    const newer = posts[i - 1] as Entry | undefined;
+    const older = posts[i + 1] as Entry | undefined;
+    const newerPath = newer?.path;
+    const newerTitle = newer?.item.title;
+    const olderPath = older?.path;
+    const olderTitle = older?.item.title;
+    if (
+      post.keyGlobal !== global ||
+      post.keyDisplayHash !== post.displayHash ||
+      post.newerPath !== newerPath ||
+      post.newerTitle !== newerTitle ||
+      post.olderPath !== olderPath ||
+      post.olderTitle !== olderTitle
+    ) {
+      post.inHash = inputHash(post.path, pageKey(post, [newerPath, newerTitle, olderPath, olderTitle]));
+      post.keyGlobal = global;
+      post.keyDisplayHash = post.displayHash;
+      post.newerPath = newerPath;
+      post.newerTitle = newerTitle;
+      post.olderPath = olderPath;
+      post.olderTitle = olderTitle;
+    }
+    if (!visit(post.path, post.inHash, true)) continue;
+    toRender.push(page(post.path, 'post', post.inHash, (link) => ({ ...itemView(post, link), newer: neighbour(newer, link), older: neighbour(older, link) }), post.item));
+  }
+  for (const entry of pages) {
+    if (entry.keyGlobal !== global || entry.keyDisplayHash !== entry.displayHash) {
+      entry.inHash = inputHash(entry.path, pageKey(entry, []));
+      entry.keyGlobal = global;
+      entry.keyDisplayHash = entry.displayHash;
+    }
+    if (visit(entry.path, entry.inHash, true)) toRender.push(page(entry.path, 'page', entry.inHash, (link) => itemView(entry, link), entry.item));
+  }
 
-  // Feed and sitemap are cheap to write out in full; the text itself is the key.
+  // The feed is small: its text is its key.
   const feed = renderFeed(
     { title: site.title, description: site.description, link: site.url, self: absolute(paths.feed()), language: site.language },
-    posts.slice(0, FEED_ITEMS).map(({ item, path }) => ({
+    posts.slice(0, FEED_ITEMS).map(({ item, path, tags }) => ({
       title: item.title,
       link: absolute(path),
       publishedAt: item.publishedAt,
       updatedAt: item.updatedAt,
       excerpt: item.excerpt,
       author: item.author,
-      tags: item.tags,
+      tags,
     })),
   );
-  file(paths.feed(), feed, () => feed);
+  file(paths.feed(), inputHash(paths.feed(), feed), () => feed);
 
-  const urls: SitemapEntry[] = [
-    { loc: absolute(paths.index(1)) },
-    ...posts.map((p) => ({ loc: absolute(p.path), lastmod: p.item.updatedAt })),
-    ...pages.map((p) => ({ loc: absolute(p.path), lastmod: p.item.updatedAt })),
-    { loc: absolute(paths.tags()) },
-    ...tagNames.map((t) => ({ loc: absolute(paths.tag(tagSlugs.get(t)!, 1)) })),
-  ];
-  if (urls.length <= SITEMAP_MAX_URLS) {
-    const text = renderSitemap(urls);
-    file(paths.sitemap(), text, () => text);
+  // The sitemap's text is its key too; it is joined and hashed only when one of its lines changed.
+  const lineOf = (entry: Entry) => {
+    if (entry.sitemapBase !== site.url) {
+      entry.sitemapLine = sitemapLine(absolute(entry.path), entry.item.updatedAt);
+      entry.sitemapBase = site.url;
+    }
+    return entry.sitemapLine;
+  };
+  const lines: string[] = [sitemapLine(absolute(paths.index(1)))];
+  for (const post of posts) lines.push(lineOf(post));
+  for (const entry of pages) lines.push(lineOf(entry));
+  lines.push(sitemapLine(absolute(paths.tags())));
+  for (const tag of tagNames) lines.push(sitemapLine(absolute(paths.tag(tagSlugs.get(tag)!, 1))));
+  const known = memo.sitemap;
+  const reuse = known !== null && known.global === global && sameStrings(known.lines, lines);
+  const hashes: string[] = [];
+  const sitemapOutput = (path: string, text: () => string) => {
+    const inHash = reuse ? known.hashes[hashes.length] : inputHash(path, text());
+    hashes.push(inHash);
+    file(path, inHash, text);
+  };
+  /** The text of lines[start..end), made at most once. */
+  const sitemapText = (start: number, end: number) => {
+    let text: string | undefined;
+    return () => (text ??= sitemapFile(joinLines(lines, start, end, memo.sitemapBlocks)));
+  };
+  if (lines.length <= SITEMAP_MAX_URLS) {
+    sitemapOutput(paths.sitemap(), sitemapText(0, lines.length));
   } else {
     const parts: string[] = [];
-    for (let i = 0; i * SITEMAP_MAX_URLS < urls.length; i++) {
+    for (let i = 0; i * SITEMAP_MAX_URLS < lines.length; i++) {
       const path = `sitemap-${i + 1}.xml`;
-      const text = renderSitemap(urls.slice(i * SITEMAP_MAX_URLS, (i + 1) * SITEMAP_MAX_URLS));
-      file(path, text, () => text);
+      sitemapOutput(path, sitemapText(i * SITEMAP_MAX_URLS, Math.min(lines.length, (i + 1) * SITEMAP_MAX_URLS)));
       parts.push(absolute(path));
     }
     const index = renderSitemapIndex(parts);
-    file(paths.sitemap(), index, () => index);
+    sitemapOutput(paths.sitemap(), () => index);
   }
+  memo.sitemap = { global, lines, hashes };
 
-  for (const asset of theme.assets) file(paths.asset(asset.path), asset.hash, () => asset.bytes);
-  return outputs;
+  for (const asset of theme.assets) {
+    const path = paths.asset(asset.path);
+    file(path, inputHash(path, asset.hash), () => asset.bytes);
+  }
+  return { order, pages: pageCount, toRender };
 }
 
 // ─── build ───────────────────────────────────────────────────────────────────────────────────────
@@ -582,28 +848,18 @@ export async function buildSite(source: SiteSource, options: SiteOptions): Promi
   };
   const force = opts.force ?? false;
 
-  // ── plan ──
-  const [theme, rawItems, previous] = await Promise.all([loadTheme(opts.themeDir), source.items(), readManifest(outDir)]);
-  const items = validateItems(rawItems);
-  const outputs = planSite(items, theme, site, opts.fingerprint ?? '');
+  // ── plan + decide ──
+  const [theme, rawItems, previous] = await Promise.all([loadTheme(opts.themeDir), source.items(), loadManifest(outDir)]);
+  const entries = validateItems(rawItems);
   const old: ManifestEntries | null = previous.entries;
+  const plan = planSite(entries, theme, site, opts.fingerprint ?? '', planMemoFor(outDir), (path, inHash) => !force && old?.get(path)?.[0] === inHash);
+  const { toRender } = plan;
+  let unchanged = plan.order.length - toRender.length;
 
-  // ── decide ──
-  const next: ManifestEntries = new Map();
-  const toRender: Output[] = [];
-  let unchanged = 0;
-  for (const output of outputs) {
-    const before = old?.get(output.path);
-    if (!force && before && before[0] === output.inHash) {
-      next.set(output.path, before);
-      unchanged++;
-    } else {
-      toRender.push(output);
-    }
-  }
-
-  // What is on disk right now: saved instead of `next` if the build fails halfway, so nothing written is forgotten.
-  const onDisk: ManifestEntries = new Map(old ?? []);
+  // What is on disk right now: the old manifest, updated as outputs are written and deleted. Saved as the
+  // new manifest at the end, or as it stands if the build fails halfway, so nothing written is forgotten.
+  const onDisk: ManifestEntries = old ?? new Map();
+  let changed = false;
   const files = new OutputFiles(outDir);
   const written: string[] = [];
   const deleted: string[] = [];
@@ -631,14 +887,17 @@ export async function buildSite(source: SiteSource, options: SiteOptions): Promi
           const rendered = output.render(body);
           const bytes = typeof rendered === 'string' ? Buffer.from(rendered) : rendered;
           const outHash = hashText(bytes);
-          if (force || old?.get(output.path)?.[1] !== outHash) {
+          const before = onDisk.get(output.path);
+          if (force || before?.[1] !== outHash) {
             await files.write(output.path, bytes);
             written.push(output.path);
           } else {
             unchanged++;
           }
-          next.set(output.path, [output.inHash, outHash]);
-          onDisk.set(output.path, [output.inHash, outHash]);
+          if (before?.[0] !== output.inHash || before[1] !== outHash) {
+            onDisk.set(output.path, [output.inHash, outHash]);
+            changed = true;
+          }
           rendering.tick();
         }),
       );
@@ -648,27 +907,33 @@ export async function buildSite(source: SiteSource, options: SiteOptions): Promi
     rendering.end();
 
     // ── delete stale outputs (only ones the old manifest lists) ──
-    const stale = old ? [...old.keys()].filter((path) => !next.has(path) && path !== MANIFEST_FILE) : [];
+    // Every planned output is in onDisk now, so it holds stale ones exactly when it is larger than the plan.
+    let stale: string[] = [];
+    if (onDisk.size !== plan.order.length) {
+      const planned = new Set(plan.order);
+      stale = [...onDisk.keys()].filter((path) => !planned.has(path) && path !== MANIFEST_FILE);
+    }
     const deleting = progress(options.onProgress, 'delete', stale.length);
     await runPool(stale, DELETES_IN_FLIGHT, async (path) => {
       await files.delete(path);
       onDisk.delete(path);
+      changed = true;
       deleted.push(path);
       deleting.tick();
     });
     deleting.end();
 
     // ── commit ──
-    await writeManifest(files, next, { order: outputs.map((o) => o.path), previous: previous.text });
+    await saveManifest(files, onDisk, { order: plan.order, previous, changed });
   } catch (err) {
-    await writeManifest(files, onDisk, { previous: previous.text }).catch(() => undefined);
+    await saveManifest(files, onDisk, { previous, changed: true }).catch(() => undefined);
     throw err;
   }
 
   const cap = (list: string[]) => list.sort(compareCodePoints).slice(0, FILE_LIST_CAP);
   return {
-    pages: outputs.filter((o) => o.isPage).length,
-    outputs: outputs.length,
+    pages: plan.pages,
+    outputs: plan.order.length,
     written: written.length,
     unchanged,
     deleted: deleted.length,

@@ -22,12 +22,26 @@ export function shortHash(text: string, length = 6): string {
   return createHash('sha1').update(text).digest('hex').slice(0, length);
 }
 
+/** Slugs already computed: a build slugifies every distinct tag, every time. */
+const slugs = new Map<string, string>();
+const SLUG_CACHE_SIZE = 20_000;
+
 /**
  * The URL-safe slug of a tag: ASCII letters and digits, lower case, runs of anything else as one `-`,
  * at most 64 characters. A tag with nothing left (`++`, `日本`) becomes `tag-<hash>`.
  * Different tags may share a slug (`C++` and `c`); the builder disambiguates those, see assignTagSlugs.
  */
 export function slugifyTag(tag: string): string {
+  let slug = slugs.get(tag);
+  if (slug === undefined) {
+    slug = computeSlug(tag);
+    if (slugs.size >= SLUG_CACHE_SIZE) slugs.clear();
+    slugs.set(tag, slug);
+  }
+  return slug;
+}
+
+function computeSlug(tag: string): string {
   const slug = tag
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

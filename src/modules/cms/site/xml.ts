@@ -40,7 +40,7 @@ export interface FeedEntry {
   updatedAt: string;
   excerpt: string;
   author: string;
-  tags: string[];
+  tags: readonly string[];
 }
 
 /** Entries must come newest first. lastBuildDate is the newest updatedAt, so an unchanged site gives unchanged bytes. */
@@ -88,12 +88,17 @@ export interface SitemapEntry {
  * sitemap index (see renderSitemapIndex).
  */
 export function renderSitemap(entries: SitemapEntry[]): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'];
-  for (const e of entries) {
-    out.push(e.lastmod ? `<url><loc>${xmlEscape(e.loc)}</loc><lastmod>${w3cDate(e.lastmod)}</lastmod></url>` : `<url><loc>${xmlEscape(e.loc)}</loc></url>`);
-  }
-  out.push('</urlset>', '');
-  return out.join('\n');
+  return sitemapFile(entries.map((e) => sitemapLine(e.loc, e.lastmod)).join('\n'));
+}
+
+/** One `<url>` line of a sitemap; the builder keeps each item's line between builds. */
+export function sitemapLine(loc: string, lastmod?: string): string {
+  return lastmod ? `<url><loc>${xmlEscape(loc)}</loc><lastmod>${w3cDate(lastmod)}</lastmod></url>` : `<url><loc>${xmlEscape(loc)}</loc></url>`;
+}
+
+/** A sitemap file around `urls`: sitemapLine()s joined with newlines (empty for none). */
+export function sitemapFile(urls: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls === '' ? '' : `${urls}\n`}</urlset>\n`;
 }
 
 export function renderSitemapIndex(locs: string[]): string {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { Parser } from 'htmlparser2';
@@ -15,19 +15,29 @@ import {
   type SiteOptions,
   type SiteSource,
 } from '../../../../src/modules/cms/site/build.js';
+import { loadManifest } from '../../../../src/modules/cms/site/output.js';
 import { useTempDirs } from '../../../helpers.js';
 
 const tempDir = useTempDirs();
 const SITE_URL = 'http://localhost:7070/site/';
 
-/** An in-memory SiteSource that records every html() call. */
+/**
+ * An in-memory SiteSource that records every html() call. `fresh` hands out new copies on every call;
+ * `frozen` hands out the same frozen objects until an item is edited, as the CMS does.
+ */
 class FakeSource implements SiteSource {
   readonly #items = new Map<string, { item: SiteItem; body: string }>();
   htmlCalls: string[][] = [];
 
+  constructor(readonly mode: 'fresh' | 'frozen' = 'fresh') {}
+
+  #own(item: SiteItem): SiteItem {
+    return this.mode === 'frozen' ? Object.freeze(item) : item;
+  }
+
   add(item: Partial<SiteItem> & { id: string }, body = `<p>Body of ${item.id}</p>`): this {
     this.#items.set(item.id, {
-      item: {
+      item: this.#own({
         type: 'post',
         slug: item.id,
         title: `Title ${item.id}`,
@@ -38,7 +48,7 @@ class FakeSource implements SiteSource {
         excerpt: `Excerpt of ${item.id}`,
         author: 'ada',
         ...item,
-      },
+      }),
       body,
     });
     return this;
@@ -46,7 +56,7 @@ class FakeSource implements SiteSource {
 
   edit(id: string, patch: Partial<SiteItem>, body?: string): void {
     const entry = this.#items.get(id)!;
-    entry.item = { ...entry.item, ...patch, revision: entry.item.revision + 1 };
+    entry.item = this.#own({ ...entry.item, ...patch, revision: entry.item.revision + 1 });
     if (body !== undefined) entry.body = body;
   }
 
@@ -55,7 +65,7 @@ class FakeSource implements SiteSource {
   }
 
   async items(): Promise<SiteItem[]> {
-    return [...this.#items.values()].map(({ item }) => structuredClone(item));
+    return [...this.#items.values()].map(({ item }) => (this.mode === 'frozen' ? item : structuredClone(item)));
   }
 
   async html(ids: string[]): Promise<Map<string, string>> {
@@ -72,8 +82,8 @@ function day(n: number): string {
   return new Date(Date.UTC(2024, 0, 1 + n, 12)).toISOString();
 }
 
-function sampleSource(): FakeSource {
-  return new FakeSource()
+function sampleSource(mode: 'fresh' | 'frozen' = 'fresh'): FakeSource {
+  return new FakeSource(mode)
     .add({ id: 'p1', slug: 'first', title: 'First post', tags: ['news', 'C++'], publishedAt: day(1) })
     .add({ id: 'p2', slug: 'second', title: 'Second post', tags: ['news'], publishedAt: day(2) })
     .add({ id: 'p3', slug: 'third', title: 'Third post', tags: ['c', 'rare'], publishedAt: day(3) })
@@ -462,6 +472,196 @@ describe('buildSite', () => {
   });
 });
 
+describe('buildSite, rebuilding in one process', () => {
+  /** The outputs (without the manifest), path → text. */
+  const outputs = (outDir: string) => new Map(walk(outDir).filter((f) => f !== '.raos-build.json').sort().map((f) => [f, read(outDir, f)]));
+
+  it('gives the site a build from scratch gives, whether the source hands out the same frozen objects or fresh copies', async () => {
+    const frozen = sampleSource('frozen');
+    const fresh = sampleSource('fresh');
+    const frozenOut = tempDir();
+    const freshOut = tempDir();
+    const opts = (outDir: string) =>
+      options(outDir, {
+        site: { title: 'S', description: 'D', url: SITE_URL, postsPerPage: 2 },
+        transform: async (html, item) => `${html}<p class="tags">${item.tags.join('|')}</p>`,
+      });
+    const both = async (change?: (source: FakeSource) => void) => {
+      change?.(frozen);
+      change?.(fresh);
+      frozen.htmlCalls = [];
+      fresh.htmlCalls = [];
+      const a = await buildSite(frozen, opts(frozenOut));
+      const b = await buildSite(fresh, opts(freshOut));
+      expect({ ...a, ms: 0, outDir: '' }).toEqual({ ...b, ms: 0, outDir: '' });
+      expect(frozen.requestedIds()).toEqual(fresh.requestedIds());
+      const scratchOut = tempDir();
+      await buildSite(sampleSourceLike(fresh), opts(scratchOut));
+      const got = outputs(frozenOut);
+      expect(outputs(freshOut)).toEqual(got);
+      expect(outputs(scratchOut)).toEqual(got);
+      // Input hashes depend on the inputs only: the manifests are the same text too.
+      expect(read(frozenOut, '.raos-build.json')).toBe(read(scratchOut, '.raos-build.json'));
+      expect(read(freshOut, '.raos-build.json')).toBe(read(scratchOut, '.raos-build.json'));
+      return a;
+    };
+    /** A fresh source with the same items and bodies (nothing of it was seen before). */
+    const sampleSourceLike = (source: FakeSource): SiteSource => ({ items: () => source.items(), html: (ids) => source.html(ids) });
+
+    await both();
+    expect((await both()).written).toBe(0);
+
+    await both((s) => s.edit('p2', { title: 'Second, renamed', excerpt: 'New excerpt' }));
+    expect(readFeed(frozenOut).rss.channel.item.map((i: { title: string }) => i.title)).toContain('Second, renamed');
+    expect(read(frozenOut, 'posts/first/index.html')).toContain('Second, renamed');
+    expect(read(frozenOut, 'tags/news/index.html')).toContain('New excerpt');
+
+    // Tags cleaned (trimmed, blank dropped, each once) before the transform sees them; "c" and "C++" share a slug.
+    await both((s) => s.edit('p3', { tags: [' c ', 'C++', '', 'c'] }));
+    expect(read(frozenOut, 'posts/third/index.html')).toContain('<p class="tags">c|C++</p>');
+    // With "c" gone, "C++" takes its slug: p1, unchanged, now links to tags/c/.
+    await both((s) => s.remove('p3'));
+    expect(read(frozenOut, 'posts/first/index.html')).toContain('href="../../tags/c/index.html"');
+
+    await both((s) => s.edit('p1', { publishedAt: day(10) }));
+    expect(read(frozenOut, 'index.html').indexOf('First post')).toBeGreaterThan(-1);
+    await both((s) => s.remove('p4'));
+    expect(existsSync(join(frozenOut, 'tags/cafe'))).toBe(false);
+    await both((s) => s.add({ id: 'p5', slug: 'fifth', title: 'Fifth post', tags: ['new'], publishedAt: day(5) }));
+    await both((s) => s.edit('a2', { type: 'post' }));
+    const last = await both((s) => s.edit('p5', { updatedAt: day(20) }, '<p>Edited five</p>'));
+    expect(last.files.written).toContain('sitemap.xml');
+    expect(read(frozenOut, 'sitemap.xml')).toContain(`<loc>${SITE_URL}posts/fifth/</loc><lastmod>${day(20).replace('.000Z', 'Z')}</lastmod>`);
+    expect(read(frozenOut, 'posts/fifth/index.html')).toContain('<p>Edited five</p>');
+    assertLinksResolve(frozenOut);
+  });
+
+  it('builds one source into two sites with different options, each as a build from scratch would', async () => {
+    const source = sampleSource('frozen');
+    const siteA = { title: 'A', description: 'D', url: SITE_URL };
+    const siteB = { title: 'B', description: 'D', url: 'https://example.org/blog/', postsPerPage: 1, directoryLinks: true };
+    const outA = tempDir();
+    const outB = tempDir();
+    const check = async () => {
+      for (const [out, site] of [[outA, siteA], [outB, siteB]] as const) {
+        await buildSite(source, options(out, { site }));
+        const scratch = tempDir();
+        const copies: SiteSource = { items: async () => (await source.items()).map((i) => structuredClone(i)), html: (ids) => source.html(ids) };
+        await buildSite(copies, options(scratch, { site }));
+        expect(outputs(out)).toEqual(outputs(scratch));
+      }
+    };
+    await check();
+    expect(read(outB, 'sitemap.xml')).toContain('<loc>https://example.org/blog/posts/first/</loc>');
+    expect(read(outA, 'sitemap.xml')).toContain(`<loc>${SITE_URL}posts/first/</loc>`);
+    source.edit('p2', { title: 'Renamed' });
+    await check();
+    source.remove('p3');
+    await check();
+  });
+
+  it('honours a manifest changed on disk between two builds', async () => {
+    const out = tempDir();
+    const source = sampleSource('frozen');
+    await buildSite(source, options(out));
+    const file = join(out, '.raos-build.json');
+    const text = readFileSync(file, 'utf8');
+
+    // Edited in place: one entry dropped, another's input hash changed.
+    const data = JSON.parse(text) as { outputs: Record<string, [string, string]> };
+    delete data.outputs['posts/first/index.html'];
+    data.outputs['index.html'][0] = 'changed';
+    writeFileSync(file, JSON.stringify(data, null, 1));
+    source.htmlCalls = [];
+    const edited = await buildSite(source, options(out));
+    expect(edited).toMatchObject({ manifest: 'used', written: 1, unchanged: 15 });
+    expect(edited.files.written).toEqual(['posts/first/index.html']);
+    expect(source.requestedIds()).toEqual(['p1']);
+    // Written again in the builder's own form.
+    expect(readFileSync(file, 'utf8')).toBe(text);
+
+    // Replaced by another file of the same size.
+    const entry = JSON.stringify(JSON.parse(text).outputs['posts/second/index.html']);
+    const replaced = text.replace(entry, `["${entry[2] === 'A' ? 'B' : 'A'}${entry.slice(3)}`);
+    expect(replaced).not.toBe(text);
+    expect(replaced.length).toBe(text.length);
+    writeFileSync(`${file}.new`, replaced);
+    renameSync(`${file}.new`, file);
+    source.htmlCalls = [];
+    expect(await buildSite(source, options(out))).toMatchObject({ manifest: 'used', written: 0 });
+    expect(source.requestedIds()).toEqual(['p2']);
+
+    writeFileSync(file, '{"version":1,"outputs":');
+    expect(await buildSite(source, options(out))).toMatchObject({ manifest: 'corrupt', written: 16 });
+    rmSync(file);
+    expect(await buildSite(source, options(out))).toMatchObject({ manifest: 'missing', written: 16 });
+    rmSync(out, { recursive: true });
+    expect(await buildSite(source, options(out))).toMatchObject({ manifest: 'missing', written: 16 });
+    const again = await buildSite(source, options(out));
+    expect(again).toMatchObject({ manifest: 'used', written: 0, unchanged: 16 });
+    assertLinksResolve(out);
+  });
+
+  it('keeps the manifest it wrote in memory while the file is unchanged', async () => {
+    const out = resolve(tempDir());
+    const source = sampleSource('frozen');
+    await buildSite(source, options(out));
+    const kept = await loadManifest(out); // takes it: the next build reads the file
+    expect(kept.status).toBe('used');
+    expect(kept.text).toBeUndefined(); // not read from disk
+    expect(kept.order).toContain('index.html');
+    expect((await loadManifest(out)).text).toBeDefined();
+
+    await buildSite(source, options(out));
+    writeFileSync(join(out, '.raos-build.json'), `${read(out, '.raos-build.json')} `);
+    const reread = await loadManifest(out);
+    expect(reread.status).toBe('used');
+    expect(reread.order).toBeUndefined();
+    expect(reread.entries?.size).toBe(16);
+  });
+
+  it('rejects a slug or id taken twice after an edit as it would on a first build', async () => {
+    const out = tempDir();
+    const source = sampleSource('frozen');
+    await buildSite(source, options(out));
+
+    source.edit('p2', { slug: 'first' });
+    const err = await buildSite(source, options(out)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFLICT', message: 'posts p1 and p2 share the slug "first"' });
+    const fresh = sampleSource();
+    fresh.edit('p2', { slug: 'first' });
+    expect((await buildSite(fresh, options(tempDir())).catch((e: unknown) => e)) as RaosError).toMatchObject({ message: (err as RaosError).message });
+
+    source.edit('p2', { slug: 'second' });
+    expect(await buildSite(source, options(out))).toMatchObject({ manifest: 'used' });
+    source.edit('a1', { slug: 'contact' });
+    await expect(buildSite(source, options(out))).rejects.toMatchObject({ code: 'CONFLICT', message: 'pages a1 and a2 share the slug "contact"' });
+    source.edit('a1', { slug: 'about' });
+
+    const twice: SiteSource = {
+      items: async () => {
+        const items = await source.items();
+        return [...items, items[0]];
+      },
+      html: (ids) => source.html(ids),
+    };
+    await expect(buildSite(twice, options(out))).rejects.toMatchObject({ code: 'CONFLICT', message: 'site source returned item p1 twice' });
+    expect(await buildSite(source, options(out))).toMatchObject({ manifest: 'used', written: 0 });
+  });
+
+  it('notices tags changed in place in a frozen item’s (unfrozen) tags array', async () => {
+    const out = tempDir();
+    const source = sampleSource('frozen');
+    await buildSite(source, options(out));
+    const [p1] = (await source.items()).filter((i) => i.id === 'p1');
+    expect(Object.isFrozen(p1)).toBe(true);
+    p1.tags.push('rare');
+    const report = await buildSite(source, options(out));
+    expect(report.files.written).toContain('tags/rare/index.html');
+    expect(read(out, 'tags/rare/index.html')).toContain('First post');
+  });
+});
+
 describe('buildSite at scale', () => {
   it('at 3,000 posts, a rebuild after one edit asks for that post only and writes a handful of files (timings: bench/cms.mjs)', { timeout: 180_000 }, async () => {
     // Its own folder, removed here: 14,000 files can outlast the afterEach hook's timeout on a busy machine.
@@ -497,5 +697,12 @@ describe('buildSite at scale', () => {
     expect(edit.written).toBeGreaterThanOrEqual(2);
     expect(edit.written).toBeLessThan(10);
     expect(edit.files.written).toContain('posts/post-1500/index.html');
+
+    // The manifest on disk is the one kept in memory: a new process (nothing kept) finds nothing to do.
+    await loadManifest(resolve(out));
+    source.htmlCalls = [];
+    const restarted = await buildSite(source, options(out));
+    expect(restarted).toMatchObject({ manifest: 'used', written: 0 });
+    expect(source.htmlCalls).toEqual([]);
   });
 });
