@@ -200,7 +200,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       // Room for the largest value Memory accepts, or the largest media file or plugin zip as base64.
       maxBodyBytes: Math.max(config.memory.maxValueBytes * 2, Math.ceil((Math.max(config.cms.media.maxBytes, 10 * 1024 * 1024) * 4) / 3)) + 64 * 1024,
     });
-    const openapi = JSON.stringify(openApiDocument({ routes: restRoutes, version: options.version }));
+    // Made on first request: converting every route's input schema costs start-up time nobody may need.
+    let openapi: string | undefined;
 
     const trpcWss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
     const trpcWs = applyWSSHandler({
@@ -309,7 +310,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           }
           case '/api/openapi.json':
             res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-            res.end(openapi);
+            res.end((openapi ??= JSON.stringify(openApiDocument({ routes: restRoutes, version: options.version }))));
             return;
         }
         if (path === '/trpc' || path.startsWith('/trpc/')) {

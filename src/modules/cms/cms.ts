@@ -17,7 +17,8 @@ import { PluginManager } from './plugins/manager.js';
 import { PluginHost } from './plugins/runner.js';
 import type { siteBuildInput } from './schema.js';
 import { CmsService, newId } from './service.js';
-import { buildSite, defaultThemeDir, type BuildReport } from './site/build.js';
+import { loadSite } from './lazy.js';
+import type { BuildReport } from './site/build.js';
 import type * as z from 'zod';
 
 export interface BuildProgress {
@@ -45,9 +46,9 @@ export class Cms {
   }
 
   /** The workspace's own theme (`<workspace>/templates/site/`) when it has one, else the default. */
-  get themeDir(): string {
+  async themeDir(): Promise<string> {
     const own = join(this.workspace, 'templates', 'site');
-    return existsSync(own) ? own : defaultThemeDir();
+    return existsSync(own) ? own : (await loadSite()).defaultThemeDir();
   }
 
   /**
@@ -63,6 +64,7 @@ export class Cms {
     await this.content.publishDue();
     const outDir = input.out === undefined ? this.siteDir : isAbsolute(input.out) ? input.out : resolve(this.workspace, input.out);
     const items = await this.content.publishedItems();
+    const { buildSite } = await loadSite();
     const report = await buildSite(
       {
         items: async () => items,
@@ -70,7 +72,7 @@ export class Cms {
       },
       {
         outDir,
-        themeDir: this.themeDir,
+        themeDir: await this.themeDir(),
         site: { title: this.config.site.title, description: this.config.site.description, url: this.config.site.url, postsPerPage: this.config.site.postsPerPage },
         fingerprint: await this.plugins.fingerprint('onRender'),
         transform: (html, item) => this.content.renderHtml(html, item),

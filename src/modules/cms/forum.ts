@@ -9,7 +9,7 @@ import { RaosError, conflict, notFound } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
 import type { Store } from '../../kernel/storage/store.js';
 import type { CmsTables } from './migrations.js';
-import { renderMarkdown } from './render.js';
+import { loadRender } from './lazy.js';
 import type {
   ForumCategoryView,
   ForumPostView,
@@ -126,6 +126,7 @@ export class ForumService {
   async createThread(actor: Actor, input: In<typeof forumThreadCreateInput>): Promise<ForumThreadView> {
     const category = await this.#category(input.category);
     const at = this.#iso();
+    const { renderMarkdown } = await loadRender();
     const row: ThreadRow = {
       id: newId('t'),
       category_id: category.id,
@@ -148,6 +149,7 @@ export class ForumService {
 
   async reply(actor: Actor, input: In<typeof forumReplyInput>): Promise<ForumPostView & { thread: string }> {
     const at = this.#iso();
+    const { renderMarkdown } = await loadRender();
     const post = await this.#store.write(async (trx) => {
       const thread = await trx.selectFrom('forum_threads').selectAll().where('id', '=', input.thread).executeTakeFirst();
       if (!thread) throw notFound(`no forum thread '${input.thread}'`);

@@ -11,7 +11,7 @@ import type { Actor } from '../../kernel/actor.js';
 import { RaosError, invalidInput, notFound } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
 import type { Store } from '../../kernel/storage/store.js';
-import { detectMediaType } from './media-type.js';
+import { loadMediaType } from './lazy.js';
 import type { CmsTables } from './migrations.js';
 import type { MediaView, mediaAddInput, mediaRefInput } from './schema.js';
 import { newId } from './service.js';
@@ -63,7 +63,7 @@ export class MediaService {
         hint: 'Make the file smaller, or raise it: raos config set cms.media.maxBytes N',
       });
     }
-    const type = await detectMediaType(bytes, input.name);
+    const type = await (await loadMediaType()).detectMediaType(bytes, input.name);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const existing = await this.#store.db.selectFrom('media').selectAll().where('sha256', '=', sha256).executeTakeFirst();
     if (existing) return { ...this.#view(existing), duplicate: true };

@@ -25,7 +25,7 @@ import type { Store } from '../../kernel/storage/store.js';
 import type { CmsTables } from './migrations.js';
 import type { HookName } from './plugins/manifest.js';
 import type { ActivePlugin, PluginManager } from './plugins/manager.js';
-import { plainText, renderMarkdown, sanitizeHtml } from './render.js';
+import { loadRender, loadSearch } from './lazy.js';
 import {
   bodySchema,
   slugSchema,
@@ -47,7 +47,6 @@ import {
   type contentShowInput,
   type contentUpdateInput,
 } from './schema.js';
-import { parseQuery, snippet, termWeights } from './search.js';
 import type { SiteItem } from './site/build.js';
 import * as z from 'zod';
 
@@ -314,7 +313,7 @@ export class CmsService {
         if (value !== undefined && value !== null) await this.plugins.failed(plugin, 'onRender', 'returned something other than a string or { html: string }');
         continue;
       }
-      current = sanitizeHtml(next);
+      current = (await loadRender()).sanitizeHtml(next);
     }
     return current;
   }
@@ -342,11 +341,11 @@ export class CmsService {
     return slug;
   }
 
-  async #writeIndex(trx: Transaction<CmsTables>, id: string, data: ContentData): Promise<void> {
+  async #writeIndex(trx: Transaction<CmsTables>, id: string, data: ContentData, terms: Map<string, number>): Promise<void> {
     await trx.deleteFrom('content_tags').where('content_id', '=', id).execute();
     if (data.tags.length) await trx.insertInto('content_tags').values(data.tags.map((t) => ({ content_id: id, tag: t.toLowerCase() }))).execute();
     await trx.deleteFrom('search_terms').where('content_id', '=', id).execute();
-    const rows = [...termWeights({ title: data.title, body: data.body, tags: data.tags })].map(([term, weight]) => ({ term, content_id: id, weight }));
+    const rows = [...terms].map(([term, weight]) => ({ term, content_id: id, weight }));
     for (let i = 0; i < rows.length; i += 300) await trx.insertInto('search_terms').values(rows.slice(i, i + 300)).execute();
   }
 
@@ -375,6 +374,7 @@ export class CmsService {
 
   /** Inserts or updates `row` with its revision and index; maps a slug race to CONFLICT. */
   async #persist(row: ContentRow, data: ContentData, action: string, actor: Actor, isNew: boolean, ifRevision?: number): Promise<void> {
+    const terms = (await loadSearch()).termWeights({ title: data.title, body: data.body, tags: data.tags });
     try {
       await this.#store.write(async (trx) => {
         if (!(await this.#slugFree(trx, row.slug, row.id))) throw this.#slugTaken(row.slug);
@@ -389,7 +389,7 @@ export class CmsService {
           await trx.updateTable('content').set(changes).where('id', '=', row.id).execute();
         }
         await this.#addRevision(trx, row, action, actor);
-        await this.#writeIndex(trx, row.id, data);
+        await this.#writeIndex(trx, row.id, data, terms);
       });
       this.#siteItems?.set(row.id, siteEntry(row));
     } catch (err) {
@@ -430,6 +430,7 @@ export class CmsService {
     let data: ContentData = { id: null, type: input.type, slug, title: input.title, body: input.body, tags: input.tags, status };
     data = this.#revalidate(await this.#beforeSave(actor, 'create', data, null, warnings));
     const at = this.#iso();
+    const { renderMarkdown, plainText } = await loadRender();
     const row: ContentRow = {
       id: newId('c'),
       type: data.type,
@@ -466,6 +467,7 @@ export class CmsService {
     if (change.slug !== undefined && change.slug !== row.slug && !(await this.#slugFree(this.#store.db, change.slug, row.id))) throw this.#slugTaken(change.slug);
     let data: ContentData = { ...previous, ...change };
     data = this.#revalidate(await this.#beforeSave(actor, operation, data, previous, warnings));
+    const { renderMarkdown, plainText } = await loadRender();
     const next: ContentRow = {
       ...row,
       slug: data.slug,
@@ -626,7 +628,7 @@ export class CmsService {
       const old = await this.#store.db.selectFrom('revisions').selectAll().where('content_id', '=', row.id).where('revision', '=', input.revision).executeTakeFirst();
       if (!old) throw notFound(`'${row.slug}' has no revision ${input.revision} (it has 1 to ${row.revision})`);
       detail = { ...detail, slug: old.slug, title: old.title, tags: JSON.parse(old.tags) as string[], body: old.body, shownRevision: old.revision };
-      html = renderMarkdown(old.body);
+      html = (await loadRender()).renderMarkdown(old.body);
     }
     if (!input.html) return detail;
     const warnings: string[] = [];
@@ -657,6 +659,8 @@ export class CmsService {
    * last one as a prefix while it is being typed); ranked by weight × inverse document frequency.
    */
   async search(actor: Actor, input: In<typeof contentSearchInput>): Promise<{ query: string; hits: SearchHit[] }> {
+    const { parseQuery, snippet } = await loadSearch();
+    const { plainText } = await loadRender();
     const parsed = parseQuery(input.query);
     const groups: { term: string; prefix: boolean }[] = [...parsed.terms.map((term) => ({ term, prefix: false })), ...(parsed.prefix ? [{ term: parsed.prefix, prefix: true }] : [])];
     const total = Number((await this.#store.db.selectFrom('content').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);

@@ -22,7 +22,7 @@ import type { CmsTables } from '../migrations.js';
 import type { PluginView } from '../schema.js';
 import type { HookName, PluginManifest } from './manifest.js';
 import { PluginHost, type HookOutcome, type PluginBudgets } from './runner.js';
-import { readPluginZip, writePluginFiles } from './zip.js';
+import { loadZip } from '../lazy.js';
 
 type PluginRow = CmsTables['plugins'];
 
@@ -108,6 +108,7 @@ export class PluginManager {
    * is written last. Installing a name that exists is CONFLICT (uninstall it first).
    */
   async install(actor: Actor, zip: Buffer, enable: boolean): Promise<PluginView> {
+    const { readPluginZip, writePluginFiles } = await loadZip();
     const archive = await readPluginZip(zip);
     const { manifest } = archive;
     const existing = await this.#store.db.selectFrom('plugins').select(['id', 'version']).where('name', '=', manifest.name).executeTakeFirst();
