@@ -208,10 +208,22 @@ export class PluginManager {
     return this.#active;
   }
 
-  /** The enabled plugins that declare `hook`, in order. */
+  /**
+   * The enabled plugins that declare `hook`, in order. The first time any hook is about to run, every
+   * enabled plugin's host starts, side by side: a one-shot command then waits for one start-up instead
+   * of one per plugin (~65 ms each).
+   */
   async withHook(hook: HookName): Promise<ActivePlugin[]> {
-    return (await this.active()).filter((p) => p.manifest.hooks.includes(hook));
+    const active = await this.active();
+    const plugins = active.filter((p) => p.manifest.hooks.includes(hook));
+    if (plugins.length > 0 && !this.#warmed && !this.#closed) {
+      this.#warmed = true;
+      for (const plugin of active) void this.#host(plugin).start();
+    }
+    return plugins;
   }
+
+  #warmed = false;
 
   /** Names and versions of the enabled plugins with `hook`: changes when their output may change. */
   async fingerprint(hook: HookName): Promise<string> {
@@ -224,6 +236,14 @@ export class PluginManager {
    */
   async call(plugin: ActivePlugin, hook: HookName, payload: unknown): Promise<HookOutcome> {
     if (this.#closed) return { ok: false, reason: 'unavailable', message: 'the CMS is shutting down', ms: 0, logs: [] };
+    const outcome = await this.#host(plugin).call(hook, payload);
+    for (const line of outcome.logs) this.#log.info(line, { plugin: plugin.name, hook });
+    if (outcome.ok) await this.#succeeded(plugin);
+    else await this.failed(plugin, hook, `${outcome.reason}: ${outcome.message}`);
+    return outcome;
+  }
+
+  #host(plugin: ActivePlugin): PluginHost {
     let host = this.#hosts.get(plugin.name);
     if (!host) {
       host = new PluginHost({
@@ -235,11 +255,7 @@ export class PluginManager {
       });
       this.#hosts.set(plugin.name, host);
     }
-    const outcome = await host.call(hook, payload);
-    for (const line of outcome.logs) this.#log.info(line, { plugin: plugin.name, hook });
-    if (outcome.ok) await this.#succeeded(plugin);
-    else await this.failed(plugin, hook, `${outcome.reason}: ${outcome.message}`);
-    return outcome;
+    return host;
   }
 
   async #succeeded(plugin: ActivePlugin): Promise<void> {

@@ -371,6 +371,18 @@ export class PluginHost {
     return run.catch((err: unknown) => failure('crashed', `the plugin runner failed: ${(err as Error)?.message ?? String(err)}`));
   }
 
+  /**
+   * Starts the host process now instead of at the first call (so several plugins' hosts can start side
+   * by side). Never rejects; a host that cannot start reports why at the first call.
+   */
+  start(): Promise<void> {
+    const run = this.#queue.then(async () => {
+      if (!this.#closed) await this.#ensureSession();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run.catch(() => undefined);
+  }
+
   /** Kills the host process and refuses later calls. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
