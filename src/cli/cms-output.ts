@@ -329,7 +329,7 @@ export function statusReport(s: CmsStatus): string {
     `sandbox     ${sb.permissionModel ? 'Node permission model' : 'no Node permission model'}, ${network}; ${sb.hookTimeoutMs} ms per hook, ${sb.memoryMb} MiB, disabled after ${count(sb.maxFailures, 'failure', 'failures')} in a row`,
   );
   const b = s.lastBuild;
-  lines.push(b ? `last build  ${time(b.at)} by ${b.by}: ${count(b.pages, 'page', 'pages')}, ${b.written} written, ${b.deleted} deleted in ${b.ms} ms into ${b.outDir}` : 'last build  (never: run raos cms build)');
-  lines.push(`site        ${s.site.outDir} → ${s.site.url}`);
+  lines.push(b ? `last build  ${time(b.at)} by ${b.by}: ${count(b.pages, 'page', 'pages')}, ${b.written} written, ${b.deleted} deleted in ${b.ms} ms${b.outDir ? ` into ${b.outDir}` : ''}` : 'last build  (never: run raos cms build)');
+  lines.push(`site        ${s.site.outDir ? `${s.site.outDir} → ` : ''}${s.site.url}`);
   return lines.join('\n');
 }

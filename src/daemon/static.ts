@@ -4,8 +4,7 @@
  * folders, a redirect for folders asked without their trailing slash, ETag and Last-Modified so
  * browsers revalidate cheaply.
  */
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 
@@ -65,8 +64,9 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
     return notFound(res, 'the site has not been built yet: run `raos cms build`');
   }
   let file = join(base, ...parts);
+  let handle: FileHandle | undefined;
   try {
-    let info = await stat(file);
+    const info = await stat(file);
     if (info.isDirectory()) {
       if (!pathname.endsWith('/')) {
         res.writeHead(301, { location: `${pathname}/` });
@@ -74,32 +74,42 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
         return;
       }
       file = join(file, 'index.html');
-      info = await stat(file);
     }
     const real = await realpath(file);
-    if (!real.startsWith(base + sep) || !info.isFile()) return notFound(res);
-    const etag = `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`;
-    const headers = {
-      'content-type': TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
-      'content-length': String(info.size),
-      etag,
-      'last-modified': info.mtime.toUTCString(),
-      'x-content-type-options': 'nosniff',
-      // The site is static HTML: no scripts of its own, and none should run.
-      'content-security-policy': "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'",
-    };
+    // Inside the folder, and a regular file (opening a FIFO would wait for a writer).
+    if (!real.startsWith(base + sep) || !(await stat(real)).isFile()) return notFound(res);
+    // Size and ETag from the open file itself: a build may replace or delete it meanwhile.
+    handle = await open(real, 'r');
+    const opened = await handle.stat();
+    if (!opened.isFile()) return notFound(res);
+    const etag = `"${opened.size.toString(36)}-${Math.floor(opened.mtimeMs).toString(36)}"`;
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, { etag });
       res.end();
       return;
     }
-    res.writeHead(200, headers);
+    res.writeHead(200, {
+      'content-type': TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': String(opened.size),
+      etag,
+      'last-modified': opened.mtime.toUTCString(),
+      'x-content-type-options': 'nosniff',
+      // The site is static HTML: no scripts of its own, and none should run. Images may come from
+      // anywhere Markdown may link them (http and https).
+      'content-security-policy': "default-src 'self'; img-src 'self' http: https:; script-src 'none'; object-src 'none'; base-uri 'none'",
+    });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    createReadStream(real).pipe(res);
+    const stream = handle.createReadStream();
+    handle = undefined; // the stream closes it
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
   } catch {
-    notFound(res);
+    if (!res.headersSent) notFound(res);
+    else res.destroy();
+  } finally {
+    await handle?.close();
   }
 }

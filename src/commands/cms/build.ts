@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RaosCommand } from '../../cli/base.js';
-import { buildReport, progressBar } from '../../cli/cms-output.js';
+import { buildReport, progressBar, warningLines } from '../../cli/cms-output.js';
 
 export default class CmsBuild extends RaosCommand {
   static summary = 'Build the static site from published content: HTML pages, feed.xml, sitemap.xml, theme assets.';
@@ -30,6 +30,7 @@ On a terminal a progress bar shows on standard error while the build runs in thi
       const report = await connection.client.cms.site.build({ out: flags.out === undefined ? undefined : resolve(flags.out), force: flags.force });
       bar?.end();
       this.log(buildReport(report));
+      for (const line of warningLines(report.warnings)) this.logToStderr(line);
       return report;
     } finally {
       bar?.end();

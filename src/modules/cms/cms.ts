@@ -55,7 +55,7 @@ export class Cms {
    * Builds the static site from published content: only pages whose inputs changed are rendered and
    * written (onRender plugins are one of those inputs), and pages of removed content are deleted.
    */
-  async build(actor: Actor, input: z.output<typeof siteBuildInput>, onProgress?: BuildProgress): Promise<BuildReport> {
+  async build(actor: Actor, input: z.output<typeof siteBuildInput>, onProgress?: BuildProgress): Promise<BuildReport & { warnings: string[] }> {
     if (input.out !== undefined && actor.kind !== 'owner') {
       throw new RaosError('FORBIDDEN', 'only the workspace owner may choose where the site is written (out)', {
         hint: `Leave out empty to build into cms.site.outDir (${this.config.site.outDir}).`,
@@ -65,6 +65,9 @@ export class Cms {
     const outDir = input.out === undefined ? this.siteDir : isAbsolute(input.out) ? input.out : resolve(this.workspace, input.out);
     const items = await this.content.publishedItems();
     const { buildSite } = await loadSite();
+    // onRender failures: those pages were written without that plugin's output; the manifest counts them
+    // as current, so the report says to build again with --force once the plugin is fixed.
+    const warnings: string[] = [];
     const report = await buildSite(
       {
         items: async () => items,
@@ -75,7 +78,7 @@ export class Cms {
         themeDir: await this.themeDir(),
         site: { title: this.config.site.title, description: this.config.site.description, url: this.config.site.url, postsPerPage: this.config.site.postsPerPage },
         fingerprint: await this.plugins.fingerprint('onRender'),
-        transform: (html, item) => this.content.renderHtml(html, item),
+        transform: (html, item) => this.content.renderHtml(html, item, warnings),
         onProgress,
         force: input.force,
       },
@@ -91,7 +94,13 @@ export class Cms {
         if (old.length) await trx.deleteFrom('builds').where('id', 'in', old.map((o) => o.id)).execute();
       });
     }
-    return report;
+    if (warnings.length > 0) {
+      const shown = warnings.slice(0, 20);
+      if (warnings.length > shown.length) shown.push(`… and ${warnings.length - shown.length} more`);
+      shown.push('pages above were written without that plugin output; after fixing the plugin, run raos cms build --force');
+      return { ...report, warnings: shown };
+    }
+    return { ...report, warnings };
   }
 
   /** Plugin details (failures, why one was disabled) only for those who manage plugins. */
@@ -107,9 +116,9 @@ export class Cms {
         : plugins.filter((p) => p.enabled).map((p) => ({ name: p.name, version: p.version, enabled: true, failures: 0, lastError: null, disabledReason: null })),
       sandbox: { ...PluginHost.isolation(), hookTimeoutMs: this.config.plugins.hookTimeoutMs, memoryMb: this.config.plugins.memoryMb, maxFailures: this.config.plugins.maxFailures },
       lastBuild: lastBuild
-        ? { at: lastBuild.at, outDir: lastBuild.out_dir, pages: Number(lastBuild.pages), written: Number(lastBuild.written), deleted: Number(lastBuild.deleted), ms: Number(lastBuild.ms), by: lastBuild.by_name }
+        ? { at: lastBuild.at, outDir: can(actor, 'cms.site.build') ? lastBuild.out_dir : null, pages: Number(lastBuild.pages), written: Number(lastBuild.written), deleted: Number(lastBuild.deleted), ms: Number(lastBuild.ms), by: lastBuild.by_name }
         : null,
-      site: { outDir: this.siteDir, url: this.config.site.url },
+      site: { outDir: can(actor, 'cms.site.build') ? this.siteDir : null, url: this.config.site.url },
     };
   }
 

@@ -93,13 +93,19 @@ export class ForumService {
   }
 
   async createCategory(actor: Actor, input: In<typeof forumCategoryCreateInput>): Promise<ForumCategoryView> {
-    const slug = input.slug ?? slugify(input.name);
-    const row: CategoryRow = { id: newId('f'), slug, name: input.name, description: input.description, created_by: actor.name, created_at: this.#iso() };
+    const row: CategoryRow = { id: newId('f'), slug: input.slug ?? slugify(input.name), name: input.name, description: input.description, created_by: actor.name, created_at: this.#iso() };
     await this.#store.write(async (trx) => {
-      const taken = await trx.selectFrom('forum_categories').select('id').where('slug', '=', slug).executeTakeFirst();
-      if (taken) throw conflict(`a forum category '${slug}' exists already`, { hint: 'Choose another --slug.' });
+      const taken = async (slug: string) => Boolean(await trx.selectFrom('forum_categories').select('id').where('slug', '=', slug).executeTakeFirst());
+      if (input.slug !== undefined) {
+        if (await taken(input.slug)) throw conflict(`a forum category '${input.slug}' exists already`, { hint: 'Choose another --slug.' });
+      } else {
+        // A slug made from the name gets -2, -3… when taken, as content slugs do.
+        const base = row.slug;
+        for (let n = 2; await taken(row.slug); n++) row.slug = `${base}-${n}`;
+      }
       await trx.insertInto('forum_categories').values(row).execute();
     });
+    const slug = row.slug;
     this.#bus.publish('cms:forum:category', { id: row.id, slug, name: row.name });
     return this.#categoryView(row);
   }

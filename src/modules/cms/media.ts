@@ -3,7 +3,7 @@
  * SHA-256 under `<dataDir>/media/<aa>/<sha256>.<ext>` (written to a temporary file, synced, renamed),
  * and recorded in cms.db. Adding the same bytes again returns the existing file.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { can } from '../../kernel/access.js';
@@ -75,11 +75,12 @@ export class MediaService {
       size: bytes.length,
       sha256,
       uploaded_by: actor.name,
+      uploaded_by_id: actor.id,
       created_at: new Date(this.#now()).toISOString(),
     };
     const path = this.#file(row);
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.tmp-${process.pid}`;
+    const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     const handle = await open(temp, 'w');
     try {
       await handle.writeFile(bytes);
@@ -91,6 +92,9 @@ export class MediaService {
     try {
       await this.#store.write((trx) => trx.insertInto('media').values(row).execute());
     } catch (err) {
+      // The same bytes added at the same moment: the file is theirs too; answer with their record.
+      const theirs = await this.#store.db.selectFrom('media').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+      if (theirs) return { ...this.#view(theirs), duplicate: true };
       await rm(path, { force: true });
       throw err;
     }
@@ -106,7 +110,8 @@ export class MediaService {
   async delete(actor: Actor, input: In<typeof mediaRefInput>): Promise<MediaView> {
     const row = await this.#store.db.selectFrom('media').selectAll().where('id', '=', input.id).executeTakeFirst();
     if (!row) throw notFound(`no media file '${input.id}'`, { hint: 'List media with: raos cms media list' });
-    if (row.uploaded_by !== actor.name && !can(actor, 'cms.content.delete')) {
+    const own = row.uploaded_by_id !== null ? row.uploaded_by_id === actor.id : row.uploaded_by === actor.name;
+    if (!own && !can(actor, 'cms.content.delete')) {
       throw new RaosError('FORBIDDEN', `${row.name} was added by ${row.uploaded_by}; deleting others' files needs cms.content.delete`);
     }
     await this.#store.write((trx) => trx.deleteFrom('media').where('id', '=', row.id).execute());

@@ -141,6 +141,13 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // Media deletion checks the uploader by id: names are reused (and the owner's is the OS user's).
+    id: '0002_media_uploader_id',
+    async up(db) {
+      await db.schema.alterTable('media').addColumn('uploaded_by_id', 'text').execute();
+    },
+  },
 ];
 
 export interface CmsTables {
@@ -202,7 +209,7 @@ export interface CmsTables {
     author_name: string;
     created_at: string;
   };
-  media: { id: string; name: string; mime: string; ext: string; size: number; sha256: string; uploaded_by: string; created_at: string };
+  media: { id: string; name: string; mime: string; ext: string; size: number; sha256: string; uploaded_by: string; uploaded_by_id: string | null; created_at: string };
   plugins: {
     id: string;
     name: string;

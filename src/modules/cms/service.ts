@@ -240,7 +240,10 @@ export class CmsService {
         warnings.push(`plugin ${plugin.name}: beforeContentSave ${outcome.reason} (${outcome.message}); skipped`);
         continue;
       }
-      if (outcome.value === undefined || outcome.value === null) continue;
+      if (outcome.value === undefined || outcome.value === null) {
+        await this.plugins.succeeded(plugin);
+        continue;
+      }
       const parsed = hookChangeSchema.safeParse(outcome.value);
       if (!parsed.success) {
         const message = `returned ${formatIssues(parsed.error.issues, 'result')}; expected nothing, { content: {...} } or { veto: "reason" }`;
@@ -249,6 +252,7 @@ export class CmsService {
         continue;
       }
       if (parsed.data.veto) {
+        await this.plugins.succeeded(plugin);
         throw invalidInput(`plugin ${plugin.name} refused the save: ${parsed.data.veto}`, {
           hint: `Change the content, or disable the plugin: raos cms plugin disable ${plugin.name}`,
           details: { plugin: plugin.name, veto: parsed.data.veto },
@@ -264,6 +268,7 @@ export class CmsService {
         }
         current = { ...current, ...change };
       }
+      await this.plugins.succeeded(plugin);
     }
     return current;
   }
@@ -272,7 +277,8 @@ export class CmsService {
   async #notify(hook: HookName, payloadFor: (plugin: ActivePlugin) => unknown, warnings: string[]): Promise<void> {
     for (const plugin of await this.plugins.withHook(hook)) {
       const outcome = await this.plugins.call(plugin, hook, payloadFor(plugin));
-      if (!outcome.ok) warnings.push(`plugin ${plugin.name}: ${hook} ${outcome.reason} (${outcome.message})`);
+      if (outcome.ok) await this.plugins.succeeded(plugin);
+      else warnings.push(`plugin ${plugin.name}: ${hook} ${outcome.reason} (${outcome.message})`);
     }
   }
 
@@ -289,6 +295,7 @@ export class CmsService {
         await this.plugins.failed(plugin, 'beforeContentDelete', 'returned something other than nothing or { veto: "reason" }');
         continue;
       }
+      await this.plugins.succeeded(plugin);
       if (parsed.data.veto) {
         throw invalidInput(`plugin ${plugin.name} refused the delete: ${parsed.data.veto}`, { details: { plugin: plugin.name, veto: parsed.data.veto } });
       }
@@ -310,9 +317,13 @@ export class CmsService {
       const value = outcome.value as unknown;
       const next = typeof value === 'string' ? value : value && typeof (value as { html?: unknown }).html === 'string' ? (value as { html: string }).html : undefined;
       if (next === undefined) {
-        if (value !== undefined && value !== null) await this.plugins.failed(plugin, 'onRender', 'returned something other than a string or { html: string }');
+        if (value !== undefined && value !== null) {
+          await this.plugins.failed(plugin, 'onRender', 'returned something other than a string or { html: string }');
+          warnings?.push(`plugin ${plugin.name}: onRender returned something other than a string or { html: string }; skipped`);
+        } else await this.plugins.succeeded(plugin);
         continue;
       }
+      await this.plugins.succeeded(plugin);
       current = (await loadRender()).sanitizeHtml(next);
     }
     return current;
@@ -369,7 +380,7 @@ export class CmsService {
   }
 
   #slugTaken(slug: string): RaosError {
-    return conflict(`the slug '${slug}' is taken`, { hint: 'Give another with --slug, or change the other item first.' });
+    return conflict(`the slug '${slug}' is taken by another item`, { hint: 'Choose another slug (--slug), or rename the other item first.' });
   }
 
   /** Inserts or updates `row` with its revision and index; maps a slug race to CONFLICT. */
@@ -391,6 +402,7 @@ export class CmsService {
         await this.#addRevision(trx, row, action, actor);
         await this.#writeIndex(trx, row.id, data, terms);
       });
+      this.#contentWrites++;
       this.#siteItems?.set(row.id, siteEntry(row));
     } catch (err) {
       if (err instanceof Error && /UNIQUE constraint failed: content\.slug/.test(err.message)) throw this.#slugTaken(row.slug);
@@ -510,7 +522,7 @@ export class CmsService {
   }
 
   /** Changes an item's status (publish, unpublish, schedule): a revision of its own, no text change. */
-  async #setStatus(actor: Actor, ref: string, status: ContentStatus, publishAt: string | null, action: string): Promise<SaveResult> {
+  async #setStatus(actor: Actor, ref: string, status: ContentStatus, publishAt: string | null, action: string, operation = action): Promise<SaveResult> {
     await this.publishDue();
     const row = await this.#require(this.#store.db, actor, ref);
     const previous = this.#data(row);
@@ -530,7 +542,7 @@ export class CmsService {
       updated_at: at,
     };
     await this.#persist(next, { ...previous, status }, action, actor, false);
-    this.#saved(next, action, previous.status);
+    this.#saved(next, operation, previous.status);
     if (status === 'published' && previous.status !== 'published') await this.#onPublish(actor, next, warnings);
     return { ...this.#view(next), warnings };
   }
@@ -548,7 +560,7 @@ export class CmsService {
     if (at.getTime() <= this.#now()) {
       throw invalidInput(`at: ${input.at} is not in the future`, { hint: 'To publish now, use: raos cms content publish SLUG' });
     }
-    return this.#setStatus(actor, input.slug, 'scheduled', at.toISOString(), `schedule for ${at.toISOString()}`);
+    return this.#setStatus(actor, input.slug, 'scheduled', at.toISOString(), `schedule for ${at.toISOString()}`, 'schedule');
   }
 
   /**
@@ -565,7 +577,9 @@ export class CmsService {
         const scheduler: Actor = { kind: 'owner', id: 'scheduler', name: 'scheduler', role: 'SuperAdmin', grants: { all: true, permissions: new Set() }, origin: 'internal' };
         await this.#persist(next, { ...this.#data(row), status: 'published' }, 'publish (scheduled)', scheduler, false);
         // The item already read as published; tell listeners and plugins that it now is.
-        this.#bus.publish('cms:content:published', { id: row.id, slug: row.slug, type: row.type, title: row.title, status: 'published', revision: next.revision, authorId: row.author_id, operation: 'schedule' });
+        const payload = { id: row.id, slug: row.slug, type: row.type, title: row.title, status: 'published', revision: next.revision, authorId: row.author_id, operation: 'schedule' };
+        this.#bus.publish('cms:content:saved', payload);
+        this.#bus.publish('cms:content:published', payload);
         const warnings: string[] = [];
         await this.#onPublish(scheduler, next, warnings);
         for (const w of warnings) this.#log.warn(w);
@@ -586,6 +600,7 @@ export class CmsService {
       for (const table of ['content_tags', 'search_terms', 'revisions'] as const) await trx.deleteFrom(table).where('content_id', '=', row.id).execute();
       await trx.deleteFrom('content').where('id', '=', row.id).execute();
     });
+    this.#contentWrites++;
     this.#siteItems?.delete(row.id);
     this.#bus.publish('cms:content:deleted', { id: row.id, slug: row.slug, type: row.type, title: row.title, status: data.status, authorId: row.author_id });
     await this.#notify('afterContentDelete', (p) => ({ content: this.#forPlugin(p, data), actor: this.#actorFacts(actor) }), warnings);
@@ -626,7 +641,10 @@ export class CmsService {
     let html = row.html;
     if (input.revision !== undefined && input.revision !== Number(row.revision)) {
       const old = await this.#store.db.selectFrom('revisions').selectAll().where('content_id', '=', row.id).where('revision', '=', input.revision).executeTakeFirst();
-      if (!old) throw notFound(`'${row.slug}' has no revision ${input.revision} (it has 1 to ${row.revision})`);
+      // Revisions written while the item was a draft are as private as a draft.
+      if (!old || (old.status !== 'published' && !this.#seesUnpublished(actor, row))) {
+        throw notFound(`'${row.slug}' has no revision ${input.revision} you may read`, { hint: `See its revisions with: raos cms content history ${row.slug}` });
+      }
       detail = { ...detail, slug: old.slug, title: old.title, tags: JSON.parse(old.tags) as string[], body: old.body, shownRevision: old.revision };
       html = (await loadRender()).renderMarkdown(old.body);
     }
@@ -638,7 +656,10 @@ export class CmsService {
 
   async history(actor: Actor, input: In<typeof contentRefInput>): Promise<{ slug: string; revisions: RevisionView[] }> {
     const row = await this.#require(this.#store.db, actor, input.slug);
-    const rows = await this.#store.db.selectFrom('revisions').selectAll().where('content_id', '=', row.id).orderBy('revision').execute();
+    let q = this.#store.db.selectFrom('revisions').selectAll().where('content_id', '=', row.id);
+    // Others see only what was public: revisions written while the item was published.
+    if (!this.#seesUnpublished(actor, row)) q = q.where('status', '=', 'published');
+    const rows = await q.orderBy('revision').execute();
     return {
       slug: row.slug,
       revisions: rows.map((r) => ({
@@ -708,11 +729,14 @@ export class CmsService {
    * writes (in the daemon, the only writer), so a rebuild after one edit reads no rows.
    */
   async publishedItems(): Promise<SiteItem[]> {
-    if (!this.#siteItems) {
+    while (!this.#siteItems) {
+      // A write landing while the rows are read would be missed: read again if one did.
+      const generation = this.#contentWrites;
       const rows = await this.#store.db
         .selectFrom('content')
         .select(['id', 'type', 'slug', 'title', 'tags', 'status', 'publish_at', 'published_at', 'author_name', 'revision', 'excerpt', 'updated_at'])
         .execute();
+      if (generation !== this.#contentWrites) continue;
       this.#siteItems = new Map();
       for (const row of rows) this.#siteItems.set(row.id, siteEntry(row));
     }
@@ -724,6 +748,8 @@ export class CmsService {
 
   /** The site builder's view of every item, by id; null until publishedItems() first needs it. */
   #siteItems: Map<string, { status: string; publish_at: string | null; item: SiteItem }> | null = null;
+  /** Counts committed content writes, so a cache load can tell that one happened meanwhile. */
+  #contentWrites = 0;
 
   async htmlOf(ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();

@@ -55,6 +55,8 @@ class FakePlugins {
     }
   }
 
+  async succeeded(): Promise<void> {}
+
   async failed(plugin: ActivePlugin, hook: HookName, message: string): Promise<void> {
     this.failures.push(`${plugin.name}.${hook}: ${message}`);
   }
@@ -133,6 +135,11 @@ describe('CmsService', () => {
     expect((await list(bob, { status: 'published' })).items.map((i) => i.slug)).toEqual(['secret-draft']);
     expect((await codeOf(update(bob, { slug: 'secret-draft', body: 'mine now' }))).code).toBe('FORBIDDEN');
     expect((await codeOf(create(bob, { title: 'Straight out', publish: true }))).code).toBe('FORBIDDEN');
+    // What the draft said before publication stays private: history and old revisions too.
+    expect((await cms.history(bob, { slug: 'secret-draft' })).revisions.map((r) => r.action)).toEqual(['publish']);
+    expect((await cms.history(alice, { slug: 'secret-draft' })).revisions.map((r) => r.action)).toEqual(['create', 'publish']);
+    expect((await codeOf(cms.showContent(bob, { slug: 'secret-draft', revision: 1, html: false }))).code).toBe('NOT_FOUND');
+    expect((await cms.showContent(alice, { slug: 'secret-draft', revision: 1, html: false })).shownRevision).toBe(1);
   });
 
   it('beforeContentSave hooks run in order, each seeing the previous change; after hooks see the commit', async () => {

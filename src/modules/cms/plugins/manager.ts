@@ -40,6 +40,8 @@ export interface ActivePlugin {
   manifest: PluginManifest;
   /** Failures in a row as last recorded (kept here so a success costs no query when it is 0). */
   failures?: number;
+  /** The installed zip's SHA-256: new code under an old version number still changes fingerprints. */
+  sha256?: string;
 }
 
 export interface HookCall {
@@ -204,7 +206,7 @@ export class PluginManager {
   async active(): Promise<ActivePlugin[]> {
     if (this.#active) return this.#active;
     const rows = await this.#store.db.selectFrom('plugins').selectAll().where('enabled', '=', 1).orderBy('position').execute();
-    this.#active = rows.map((r) => ({ id: r.id, name: r.name, version: r.version, manifest: JSON.parse(r.manifest) as PluginManifest, failures: Number(r.failures) }));
+    this.#active = rows.map((r) => ({ id: r.id, name: r.name, version: r.version, manifest: JSON.parse(r.manifest) as PluginManifest, failures: Number(r.failures), sha256: r.sha256 }));
     return this.#active;
   }
 
@@ -225,9 +227,12 @@ export class PluginManager {
 
   #warmed = false;
 
-  /** Names and versions of the enabled plugins with `hook`: changes when their output may change. */
+  /** The enabled plugins with `hook`, by name, version and zip checksum: changes when their output may. */
   async fingerprint(hook: HookName): Promise<string> {
-    return (await this.withHook(hook)).map((p) => `${p.name}@${p.version}`).join(',');
+    return (await this.active())
+      .filter((p) => p.manifest.hooks.includes(hook))
+      .map((p) => `${p.name}@${p.version}#${p.sha256 ?? ''}`)
+      .join(',');
   }
 
   /**
@@ -238,8 +243,8 @@ export class PluginManager {
     if (this.#closed) return { ok: false, reason: 'unavailable', message: 'the CMS is shutting down', ms: 0, logs: [] };
     const outcome = await this.#host(plugin).call(hook, payload);
     for (const line of outcome.logs) this.#log.info(line, { plugin: plugin.name, hook });
-    if (outcome.ok) await this.#succeeded(plugin);
-    else await this.failed(plugin, hook, `${outcome.reason}: ${outcome.message}`);
+    // A success is counted by the caller once it has accepted what the hook returned (succeeded()).
+    if (!outcome.ok) await this.failed(plugin, hook, `${outcome.reason}: ${outcome.message}`);
     return outcome;
   }
 
@@ -258,7 +263,8 @@ export class PluginManager {
     return host;
   }
 
-  async #succeeded(plugin: ActivePlugin): Promise<void> {
+  /** Ends a run of failures: the caller accepted what `plugin` returned. */
+  async succeeded(plugin: ActivePlugin): Promise<void> {
     if (this.#store.mode !== 'write' || plugin.failures === 0) return;
     await this.#store.write((trx) => trx.updateTable('plugins').set({ failures: 0 }).where('id', '=', plugin.id).execute());
     plugin.failures = 0;
@@ -272,14 +278,14 @@ export class PluginManager {
     const text = `${hook}: ${message}`.slice(0, 1000);
     this.#log.warn(`plugin ${plugin.name} failed`, { plugin: plugin.name, hook, error: message });
     if (this.#store.mode !== 'write' || this.#closed) return;
-    const row = await this.#store.db.selectFrom('plugins').selectAll().where('id', '=', plugin.id).executeTakeFirst();
-    if (!row || row.enabled !== 1) return;
-    const failures = Number(row.failures) + 1;
-    plugin.failures = failures;
-    const disable = failures >= this.#settings.maxFailures;
-    const reason = disable ? `disabled after ${failures} failures in a row; the last: ${text}` : null;
-    await this.#store.write((trx) =>
-      trx
+    // Read and counted in one transaction: two failures at once both count.
+    const counted = await this.#store.write(async (trx) => {
+      const row = await trx.selectFrom('plugins').select(['enabled', 'failures']).where('id', '=', plugin.id).executeTakeFirst();
+      if (!row || row.enabled !== 1) return undefined;
+      const failures = Number(row.failures) + 1;
+      const disable = failures >= this.#settings.maxFailures;
+      const reason = disable ? `disabled after ${failures} failures in a row; the last: ${text}` : null;
+      await trx
         .updateTable('plugins')
         .set({
           failures,
@@ -287,8 +293,12 @@ export class PluginManager {
           ...(disable ? { enabled: 0, disabled_reason: reason, updated_at: new Date(this.#now()).toISOString() } : {}),
         })
         .where('id', '=', plugin.id)
-        .execute(),
-    );
+        .execute();
+      return { failures, disable, reason };
+    });
+    if (!counted) return;
+    const { failures, disable, reason } = counted;
+    plugin.failures = failures;
     if (disable) {
       this.#active = null;
       await this.#stopHost(plugin.name);

@@ -80,6 +80,34 @@ describe('PluginManager', () => {
     expect(await plugins.setEnabled('flaky', true)).toMatchObject({ enabled: true, failures: 0, disabledReason: null });
   });
 
+  it('counts results the CMS refuses as failures too, so a plugin that keeps returning them is disabled', async () => {
+    await plugins.install(owner, await pluginZip('sloppy', ['beforeContentSave'], "exports.beforeContentSave = () => ({ something: 'else' });"), true);
+    await create('One');
+    expect((await plugins.list())[0]).toMatchObject({ enabled: true, failures: 1 });
+    await create('Two');
+    expect((await plugins.list())[0]).toMatchObject({ enabled: false, failures: 2, disabledReason: expect.stringContaining('beforeContentSave: returned') });
+  });
+
+  it('a success ends a run of failures', async () => {
+    await plugins.install(owner, await pluginZip('moody', ['beforeContentSave'], "exports.beforeContentSave = (e) => { if (e.content.title === 'bad') throw new Error('no'); };"), true);
+    await create('bad');
+    expect((await plugins.list())[0].failures).toBe(1);
+    await create('good');
+    await create('bad');
+    expect((await plugins.list())[0]).toMatchObject({ enabled: true, failures: 1 });
+  });
+
+  it("fingerprints onRender plugins by their code, not only their version (the site re-renders when it changes)", async () => {
+    const zip = (html: string) => pluginZip('footer', ['onRender'], `exports.onRender = (e) => ({ html: e.html + '${html}' });`, ['render']);
+    expect(await plugins.fingerprint('onRender')).toBe('');
+    await plugins.install(owner, await zip('<p>one</p>'), true);
+    const first = await plugins.fingerprint('onRender');
+    await plugins.uninstall('footer');
+    await plugins.install(owner, await zip('<p>two</p>'), true);
+    expect(await plugins.fingerprint('onRender')).not.toBe(first);
+    expect(await plugins.fingerprint('onRender')).toMatch(/^footer@1\.0\.0#[0-9a-f]{64}$/);
+  });
+
   it('refuses a second install of a name, and uninstall removes the record and the files', async () => {
     const zip = await pluginZip('once', ['onPublish'], 'exports.onPublish = () => {};', []);
     const view = await plugins.install(owner, zip, false);
