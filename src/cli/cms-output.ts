@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { RaosError } from '../kernel/errors.js';
+import { RaosError, toRaosError } from '../kernel/errors.js';
 import type {
   ContentDetail,
   ContentView,
@@ -332,4 +332,22 @@ export function statusReport(s: CmsStatus): string {
   lines.push(b ? `last build  ${time(b.at)} by ${b.by}: ${count(b.pages, 'page', 'pages')}, ${b.written} written, ${b.deleted} deleted in ${b.ms} ms${b.outDir ? ` into ${b.outDir}` : ''}` : 'last build  (never: run raos cms build)');
   lines.push(`site        ${s.site.outDir ? `${s.site.outDir} → ` : ''}${s.site.url}`);
   return lines.join('\n');
+}
+
+/**
+ * Runs a content call and says what went wrong in the words of the command line: an operation's
+ * field (`newSlug: ...`, `tags.2: ...`) becomes the flag that set it (`--slug: ...`, `--tag #3: ...`).
+ */
+export async function inFlagTerms<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    const e = toRaosError(err);
+    if (e.code !== 'INVALID_INPUT') throw e;
+    const message = e.message.replace(/(^|; )(newSlug|slug|title|body|tags)(?:\.(\d+))?:/g, (_m, lead: string, field: string, index?: string) => {
+      const flag = field === 'newSlug' ? '--slug' : field === 'tags' ? '--tag' : `--${field}`;
+      return `${lead}${flag}${index === undefined ? '' : ` #${Number(index) + 1}`}:`;
+    });
+    throw new RaosError(e.code, message, { hint: e.hint, details: e.details, cause: e });
+  }
 }

@@ -684,10 +684,19 @@ export class CmsService {
     const { plainText } = await loadRender();
     const parsed = parseQuery(input.query);
     const groups: { term: string; prefix: boolean }[] = [...parsed.terms.map((term) => ({ term, prefix: false })), ...(parsed.prefix ? [{ term: parsed.prefix, prefix: true }] : [])];
-    const total = Number((await this.#store.db.selectFrom('content').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+    // Counted over what this reader may see, so scores say nothing about drafts they may not read.
+    const now = this.#iso();
+    const seesAll = can(actor, 'cms.content.publish');
+    const visible = (eb: any) =>
+      seesAll ? eb.val(true) : eb.or([eb('status', '=', 'published'), eb.and([eb('status', '=', 'scheduled'), eb('publish_at', '<=', now)]), eb('author_id', '=', actor.id)]);
+    const total = Number((await this.#store.db.selectFrom('content').select((eb) => eb.fn.countAll<number>().as('n')).where(visible).executeTakeFirst())?.n ?? 0);
     let scores: Map<string, number> | null = null;
     for (const group of groups) {
-      let q = this.#store.db.selectFrom('search_terms').select(['content_id', 'weight']);
+      let q = this.#store.db
+        .selectFrom('search_terms')
+        .innerJoin('content', 'content.id', 'search_terms.content_id')
+        .select(['search_terms.content_id as content_id', 'search_terms.weight as weight'])
+        .where(visible);
       q = group.prefix ? q.where('term', '>=', group.term).where('term', '<', `${group.term}\uffff`) : q.where('term', '=', group.term);
       const rows = await q.execute();
       const perDoc = new Map<string, number>();
@@ -703,7 +712,6 @@ export class CmsService {
     }
     if (!scores || scores.size === 0) return { query: input.query, hits: [] };
     const ids = [...scores.keys()];
-    const now = this.#iso();
     const rows: ContentRow[] = [];
     for (let i = 0; i < ids.length; i += 500) rows.push(...(await this.#store.db.selectFrom('content').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute()));
 

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RaosCommand } from '../../../cli/base.js';
-import { bodyFlags, readBody, tagsFlag, warningLines } from '../../../cli/cms-output.js';
+import { bodyFlags, readBody, tagsFlag, inFlagTerms, warningLines } from '../../../cli/cms-output.js';
 import { CONTENT_TYPES, type ContentType } from '../../../modules/cms/schema.js';
 
 export default class CmsContentCreate extends RaosCommand {
@@ -28,14 +28,16 @@ The body comes from --body TEXT, --body - (standard input) or --body-file FILE; 
     const { flags } = await this.parse(CmsContentCreate);
     const body = await readBody(flags, { example: "echo '# Hi' | raos cms content create --title Hi --body -" });
     const { client } = await this.connect(flags);
-    const item = await client.cms.content.create({
-      title: flags.title,
-      type: flags.type as ContentType | undefined,
-      slug: flags.slug,
-      body,
-      tags: tagsFlag(flags.tag),
-      publish: flags.publish,
-    });
+    const item = await inFlagTerms(
+      client.cms.content.create({
+        title: flags.title,
+        type: flags.type as ContentType | undefined,
+        slug: flags.slug,
+        body,
+        tags: tagsFlag(flags.tag),
+        publish: flags.publish,
+      }),
+    );
     this.log(item.slug);
     this.logToStderr(`created ${item.type} '${item.title}' (${item.id}) as ${item.status}, revision ${item.revision}`);
     for (const line of warningLines(item.warnings)) this.logToStderr(line);

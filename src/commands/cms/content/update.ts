@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { RaosCommand } from '../../../cli/base.js';
-import { bodyFlags, readBody, tagsFlag, warningLines } from '../../../cli/cms-output.js';
+import { bodyFlags, readBody, tagsFlag, inFlagTerms, warningLines } from '../../../cli/cms-output.js';
 import { RaosError } from '../../../kernel/errors.js';
 
 export default class CmsContentUpdate extends RaosCommand {
@@ -35,7 +35,7 @@ export default class CmsContentUpdate extends RaosCommand {
       });
     }
     const { client } = await this.connect(flags);
-    const item = await client.cms.content.update({ slug: args.slug, title: flags.title, newSlug: flags.slug, body, tags, ifRevision: flags['if-revision'] });
+    const item = await inFlagTerms(client.cms.content.update({ slug: args.slug, title: flags.title, newSlug: flags.slug, body, tags, ifRevision: flags['if-revision'] }));
     this.log(`updated ${item.slug}, now revision ${item.revision}`);
     for (const line of warningLines(item.warnings)) this.logToStderr(line);
     return item;
