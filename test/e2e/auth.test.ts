@@ -60,7 +60,10 @@ describe('users and sessions through the CLI', () => {
     await ws.fails(['auth', 'whoami'], 'UNAUTHORIZED', 5, { env: { RAOS_TOKEN: 'raos_0123456789abcdef_' + 'x'.repeat(43) } });
 
     // Not the password, not a session or API token, not a token's secret: in no file of the workspace.
-    const secrets = [PASSWORD, session.token, session.token.split('_')[2], api.token, api.token.split('_')[2]];
+    // The secret is everything after `raos_<16 hex>_` (it may itself hold `_`: split('_') once gave '' and flaked).
+    const secretOf = (token: string) => token.slice('raos_0123456789abcdef_'.length);
+    const secrets = [PASSWORD, session.token, secretOf(session.token), api.token, secretOf(api.token)];
+    expect(secrets.every((s) => s.length >= 16)).toBe(true);
     const files = filesUnder(ws.root);
     expect(files.some((f) => f.endsWith('auth.db') || /auth\.db\.journal-/.test(f))).toBe(true);
     for (const file of files) {
