@@ -1,7 +1,7 @@
 import type { BuiltinModule } from '../../kernel/kernel.js';
 import { parseDuration } from '../../kernel/config.js';
 import { migrations, type AuthTables } from './migrations.js';
-import { AuthService } from './service.js';
+import type { AuthService } from './service.js';
 
 /** Users, passwords, login sessions, API tokens and custom roles; checks the token of every daemon request. */
 export const authModule: BuiltinModule<AuthService> = {
@@ -28,8 +28,9 @@ export const authModule: BuiltinModule<AuthService> = {
     'auth permissions',
   ],
   migrations,
+  // The service loads on the module's first use: commands of other modules need not parse it.
   async setup(ctx) {
-    const store = await ctx.openStore<AuthTables>();
+    const [store, { AuthService }] = await Promise.all([ctx.openStore<AuthTables>(), import('./service.js')]);
     const { sessionTtl, passwordIterations, maxLoginAttempts, lockTime } = ctx.config.auth;
     return new AuthService({
       store,

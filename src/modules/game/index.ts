@@ -1,7 +1,6 @@
 import type { BuiltinModule } from '../../kernel/kernel.js';
-import { builtinComponents } from './components.js';
 import { migrations, type GameTables } from './migrations.js';
-import { GameService } from './service.js';
+import type { GameService } from './service.js';
 
 /** The seed's LegendaryGameEngine: scenes, entities with components, in-game chat, generated worlds. */
 export const gameModule: BuiltinModule<GameService> = {
@@ -11,7 +10,8 @@ export const gameModule: BuiltinModule<GameService> = {
   commands: ['game scene', 'game entity', 'game chat', 'game generate', 'game component list'],
   migrations,
   async setup(ctx) {
-    const store = await ctx.openStore<GameTables>();
+    // The service loads on the module's first use: commands of other modules need not parse it.
+    const [store, { GameService }, { builtinComponents }] = await Promise.all([ctx.openStore<GameTables>(), import('./service.js'), import('./components.js')]);
     return new GameService({
       store,
       bus: ctx.bus,

@@ -6,7 +6,6 @@ import * as z from 'zod';
 import { defineOperation, field } from '../../kernel/operation.js';
 import type { RequestContext } from '../../kernel/trpc.js';
 import { mutation, query, router } from '../../kernel/trpc.js';
-import { describePlan, generatePlan } from './generate/index.js';
 import {
   chatCreateInput,
   chatHistoryInput,
@@ -203,6 +202,7 @@ export const gameOperations = {
     target: (i) => field(i, 'prompt')?.slice(0, 120),
     run: async (ctx, input) => {
       const settings = ctx.kernel.config.game;
+      const { describePlan, generatePlan } = await import('./generate/index.js');
       const seed = input.seed ?? Math.floor(Math.random() * 2 ** 31);
       const plan = await generatePlan({
         prompt: input.prompt,
