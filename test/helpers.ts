@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { BUILTIN_ROLE_TABLE, grantsOf } from '../src/kernel/access.js';
 import type { Actor } from '../src/kernel/actor.js';
-import { toRaosError } from '../src/kernel/errors.js';
+import { RaosError, toRaosError } from '../src/kernel/errors.js';
 
 /** A fresh temp folder per call, removed after the test. */
 export function useTempDirs(): () => string {
@@ -33,4 +33,26 @@ export async function codeOf(p: Promise<unknown>): Promise<{ code: string; messa
     const e = toRaosError(err);
     return { code: e.code, message: e.message };
   }
+}
+
+/** The RaosError `fn` throws; fails the test when it throws nothing or something else. */
+export function caught(fn: () => unknown): RaosError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(RaosError);
+    return err as RaosError;
+  }
+  throw new Error('expected a RaosError, nothing was thrown');
+}
+
+/** The RaosError `promise` rejects with; fails the test when it resolves or rejects with something else. */
+export async function refusal(promise: Promise<unknown>): Promise<RaosError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(RaosError);
+    return err as RaosError;
+  }
+  throw new Error('expected a RaosError');
 }

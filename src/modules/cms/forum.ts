@@ -22,7 +22,8 @@ import type {
   forumThreadCreateInput,
   forumThreadShowInput,
 } from './schema.js';
-import { newId, slugify } from './service.js';
+import { newId } from '../../kernel/ids.js';
+import { slugify } from './service.js';
 import type * as z from 'zod';
 
 type In<T extends z.ZodType> = z.output<T>;

@@ -14,7 +14,7 @@ import type { Store } from '../../kernel/storage/store.js';
 import { loadMediaType } from './lazy.js';
 import type { CmsTables } from './migrations.js';
 import type { MediaView, mediaAddInput, mediaRefInput } from './schema.js';
-import { newId } from './service.js';
+import { newId } from '../../kernel/ids.js';
 import type * as z from 'zod';
 
 type In<T extends z.ZodType> = z.output<T>;

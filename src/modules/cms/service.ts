@@ -14,9 +14,9 @@
  * content; editing someone else's needs `cms.content.publish` too. Publishing, unpublishing and
  * scheduling need `cms.content.publish`; deleting `cms.content.delete`.
  */
-import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { assertCan, can } from '../../kernel/access.js';
+import { newId } from '../../kernel/ids.js';
 import type { Actor } from '../../kernel/actor.js';
 import { RaosError, conflict, formatIssues, invalidInput, notFound } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
@@ -55,13 +55,6 @@ type ContentRow = CmsTables['content'];
 type Db = Store<CmsTables>['db'] | Transaction<CmsTables>;
 
 const EXCERPT_CHARS = 240;
-
-export function newId(prefix: 'c' | 't' | 'f' | 'm' | 'k'): string {
-  const bytes = randomBytes(12);
-  let out = `${prefix}_`;
-  for (const b of bytes) out += '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36];
-  return out;
-}
 
 /** A slug from a title: ASCII letters and digits joined by single hyphens (`Héllo, World!` → `hello-world`). */
 export function slugify(text: string): string {

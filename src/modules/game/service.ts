@@ -9,9 +9,9 @@
  * entities is play: `game.entity.modify` suffices in any scene. Chat rooms are made by the scene's
  * owner or `game.chat.moderate`.
  */
-import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { can } from '../../kernel/access.js';
+import { newId } from '../../kernel/ids.js';
 import type { Actor } from '../../kernel/actor.js';
 import { RaosError, conflict, formatIssues, invalidInput, notFound } from '../../kernel/errors.js';
 import type { EventBus } from '../../kernel/events.js';
@@ -66,13 +66,6 @@ export interface Delta {
 /** Most entities one scene may hold. */
 export const MAX_ENTITIES_PER_SCENE = 100_000;
 
-const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
-function newId(prefix: 's' | 'e' | 'r'): string {
-  const bytes = randomBytes(12);
-  let out = `${prefix}_`;
-  for (const b of bytes) out += ID_ALPHABET[b % 36];
-  return out;
-}
 
 function transformOf(row: EntityRow): Transform {
   return { position: [row.px, row.py, row.pz], rotation: [row.rx, row.ry, row.rz], scale: [row.sx, row.sy, row.sz] };

@@ -16,16 +16,8 @@ import {
   termWeights,
   tokenize,
 } from '../../../src/modules/cms/search.js';
+import { caught } from '../../helpers.js';
 
-function caught(fn: () => unknown): RaosError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RaosError);
-    return err as RaosError;
-  }
-  throw new Error('expected a RaosError, nothing was thrown');
-}
 
 describe('tokenize', () => {
   it('lower-cases and splits on anything that is not a letter or digit', () => {

@@ -4,7 +4,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RaosError } from '../../../src/kernel/errors.js';
 import {
   IDENTITY,
   composeMatrix,
@@ -19,6 +18,7 @@ import {
   type Transform,
   type Vec3,
 } from '../../../src/modules/game/math.js';
+import { caught } from '../../helpers.js';
 
 const t = (position: Vec3, rotation: Vec3 = [0, 0, 0], scale: Vec3 = [1, 1, 1]): Transform => ({ position, rotation, scale });
 
@@ -31,15 +31,6 @@ function expectVec(actual: readonly number[], expected: readonly number[], toler
   });
 }
 
-function caught(fn: () => unknown): RaosError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RaosError);
-    return err as RaosError;
-  }
-  throw new Error('expected a RaosError, nothing was thrown');
-}
 
 /** Hand-written rotation about one axis by 90°, row by row, for checking the convention. */
 const rotated = (m: Float64Array, v: Vec3) => transformPoint(m, v);

@@ -9,11 +9,11 @@
  * the reason kept on its record (`raos cms plugin list`, `raos cms status`), logged, and published as
  * `cms:plugin:disabled`.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Actor } from '../../../kernel/actor.js';
+import { newId } from '../../../kernel/ids.js';
 import { conflict, notFound } from '../../../kernel/errors.js';
 import type { EventBus } from '../../../kernel/events.js';
 import type { Logger } from '../../../kernel/logger.js';
@@ -47,13 +47,6 @@ export interface ActivePlugin {
 export interface HookCall {
   plugin: ActivePlugin;
   outcome: HookOutcome;
-}
-
-function newPluginId(): string {
-  const bytes = randomBytes(12);
-  let out = 'p_';
-  for (const b of bytes) out += '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36];
-  return out;
 }
 
 function pluginView(row: PluginRow): PluginView {
@@ -130,7 +123,7 @@ export class PluginManager {
       const row = await this.#store.write(async (trx) => {
         const last = await trx.selectFrom('plugins').select((eb) => eb.fn.max<number>('position').as('p')).executeTakeFirst();
         const row: PluginRow = {
-          id: newPluginId(),
+          id: newId('p'),
           name: manifest.name,
           version: manifest.version,
           description: manifest.description,

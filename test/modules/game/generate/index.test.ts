@@ -1,19 +1,10 @@
 /** generatePlan's dispatch and checks, and describePlan's --dry-run summary. */
 import { describe, expect, it } from 'vitest';
-import { RaosError } from '../../../../src/kernel/errors.js';
 import { describePlan, generatePlan, rulesProvider, type WorldPlan } from '../../../../src/modules/game/generate/index.js';
+import { refusal } from '../../../helpers.js';
 
 const PROMPT = 'a dark dungeon with three dragons guarding a treasure chest';
 
-async function refusal(promise: Promise<unknown>): Promise<RaosError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RaosError);
-    return err as RaosError;
-  }
-  throw new Error('expected a RaosError');
-}
 
 describe('generatePlan', () => {
   it('asks the rules provider by default', async () => {

@@ -5,9 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RaosError } from '../../../../src/kernel/errors.js';
 import { openaiProvider, parseAnswer, systemPrompt, type OpenAIProviderOptions } from '../../../../src/modules/game/generate/openai.js';
 import { rulesProvider } from '../../../../src/modules/game/generate/rules.js';
+import { refusal } from '../../../helpers.js';
 
 interface Received {
   method?: string;
@@ -66,15 +66,6 @@ const options = (extra: Partial<OpenAIProviderOptions> = {}): OpenAIProviderOpti
   ...extra,
 });
 
-async function refusal(promise: Promise<unknown>): Promise<RaosError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RaosError);
-    return err as RaosError;
-  }
-  throw new Error('expected a RaosError');
-}
 
 describe('openaiProvider', () => {
   it('sends the model, the JSON response format, the seed and the schema, and accepts a valid plan', async () => {

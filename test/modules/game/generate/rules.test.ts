@@ -9,6 +9,7 @@ import { builtinComponents } from '../../../../src/modules/game/components.js';
 import { parsePlan, type WorldPlan } from '../../../../src/modules/game/generate/plan.js';
 import { rulesProvider, SCENE_HALF_EXTENT } from '../../../../src/modules/game/generate/rules.js';
 import { transformPoint, worldMatrices, type Vec3 } from '../../../../src/modules/game/math.js';
+import { caught } from '../../../helpers.js';
 
 const DUNGEON = 'a dark dungeon with three dragons guarding a treasure chest';
 
@@ -39,15 +40,6 @@ function worldOf(plan: WorldPlan) {
   return result;
 }
 
-function caught(fn: () => unknown): RaosError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RaosError);
-    return err as RaosError;
-  }
-  throw new Error('expected a RaosError, nothing was thrown');
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
