@@ -14,6 +14,7 @@ import {
   type RaosConfig,
 } from '../../src/kernel/config.js';
 import { RaosError } from '../../src/kernel/errors.js';
+import { caught as thrown } from '../helpers.js';
 
 let root: string;
 
@@ -28,16 +29,6 @@ afterEach(() => {
 const write = (name: string, content: unknown) =>
   fs.writeFileSync(path.join(root, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
 
-/** Runs fn and returns the RaosError it throws (failing the test when it does not throw one). */
-function thrown(fn: () => unknown): RaosError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RaosError);
-    return err as RaosError;
-  }
-  throw new Error('expected a RaosError');
-}
 
 describe('loadConfig precedence', () => {
   it('uses defaults, and the folder name for name, when there are no files', () => {

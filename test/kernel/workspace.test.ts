@@ -11,6 +11,7 @@ import {
   workspacePaths,
   writeFileAtomic,
 } from '../../src/kernel/workspace.js';
+import { caught as thrown } from '../helpers.js';
 
 let tmp: string;
 
@@ -23,15 +24,6 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function thrown(fn: () => unknown): RaosError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RaosError);
-    return err as RaosError;
-  }
-  throw new Error('expected a RaosError');
-}
 
 const mkdir = (...parts: string[]) => {
   const dir = path.join(tmp, ...parts);
