@@ -3,9 +3,11 @@
 //   node bench/cold-start.mjs            (after `npm run build`)
 //   RAOS_BENCH_N=30 node bench/cold-start.mjs
 //
-// A temp workspace is made with `raos init DIR` and `raos memory set greeting hello`; then the three
+// A temp workspace is made with `raos init DIR` and `raos memory set greeting hello`; then the
 // commands run interleaved (baseline, --version, memory get, baseline, ...) N times each after 2
-// warm-up rounds, and the medians are compared.
+// warm-up rounds, and the medians are compared. The CLI's compile cache lives in the run's temp folder:
+// the warm-up writes it, as a user's first command does; `memory get` is also timed on a first run
+// (empty cache) and with the cache off, for information.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,6 +82,10 @@ await main(async () => {
   delete baseEnv.RAOS_HOME;
   // Never colour or page: the outputs are checked.
   baseEnv.NO_COLOR = '1';
+  // The CLI's compile cache (src/cli/code-cache.ts) in a folder of this run: the warm-up rounds write
+  // it, as a user's first command does. The first-run and cache-off cases below measure without it.
+  const cacheDir = join(tmp, 'compile-cache');
+  baseEnv.RAOS_COMPILE_CACHE = cacheDir;
   mustSucceed('raos init', run([RUN_JS, 'init', ws], baseEnv, tmp));
   const wsEnv = { ...baseEnv, RAOS_HOME: ws };
   mustSucceed('raos memory set', run([RUN_JS, 'memory', 'set', 'greeting', 'hello'], wsEnv, tmp));
@@ -88,11 +94,16 @@ await main(async () => {
     { key: 'node', label: 'node -e 0', args: ['-e', '0'], env: baseEnv },
     { key: 'version', label: 'node bin/run.js --version', args: [RUN_JS, '--version'], env: baseEnv, expect: /raos\/\d/ },
     { key: 'get', label: 'node bin/run.js memory get greeting', args: [RUN_JS, 'memory', 'get', 'greeting'], env: wsEnv, expect: /^hello\s*$/ },
+    // Informational: the first run on a machine (it compiles everything and writes the cache), and runs
+    // with the cache turned off.
+    { key: 'first', label: '  the same, first run (writes the cache)', args: [RUN_JS, 'memory', 'get', 'greeting'], env: () => ({ ...wsEnv, RAOS_COMPILE_CACHE: join(tmp, `first-${++firstRuns}`) }), expect: /^hello\s*$/ },
+    { key: 'off', label: '  the same, RAOS_COMPILE_CACHE=0', args: [RUN_JS, 'memory', 'get', 'greeting'], env: { ...wsEnv, RAOS_COMPILE_CACHE: '0' }, expect: /^hello\s*$/ },
   ];
+  let firstRuns = 0;
   const times = Object.fromEntries(cases.map((c) => [c.key, []]));
   for (let i = 0; i < WARMUP + N; i++) {
     for (const c of cases) {
-      const r = run(c.args, c.env, tmp);
+      const r = run(c.args, typeof c.env === 'function' ? c.env() : c.env, tmp);
       mustSucceed(c.label, r, c.expect);
       if (i >= WARMUP) times[c.key].push(r.ms);
     }
@@ -103,6 +114,9 @@ await main(async () => {
   console.log(`${'command'.padEnd(40)} ${'median ms'.padStart(10)} ${'min-max ms'.padStart(14)} ${'ratio'.padStart(7)}`);
   for (const c of cases) {
     const m = median(times[c.key]);
+    if (c.key === 'first' || c.key === 'off') {
+      report({ figure: `cold start: memory get, ${c.key === 'first' ? 'first run' : 'compile cache off'}`, value: `${fmt(m, 1)} ms`, baseline: `${fmt(base, 1)} ms (node -e 0)`, ratio: m / base, target: '(informational)' });
+    }
     const [lo, hi] = range(times[c.key]);
     console.log(`${c.label.padEnd(40)} ${fmt(m, 1).padStart(10)} ${`${fmt(lo, 0)}-${fmt(hi, 0)}`.padStart(14)} ${fmt(m / base, 2).padStart(6)}×`);
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 
 const argv = process.argv.slice(2);
 
@@ -16,9 +17,23 @@ if (argv[0] === 'daemon' && argv[1] === 'start' && argv.includes('--foreground')
   const { main } = await import('../dist/daemon/main.js');
   await main(argv.slice(2), version);
 }
-// Compile sql.js in the background while the CLI loads (see src/cli/prewarm.ts). Started before
-// oclif is imported, hence no static import of it in this file.
-import('../dist/cli/prewarm.js').then((m) => m.prewarm(argv), () => {});
+
+// sql.js's wasm runs on V8's baseline compiler, compiled at once on background threads (see
+// src/kernel/storage/sqljs.ts). Set before any code is compiled: V8's code cache records the flags,
+// and data made under other flags is refused.
+setFlagsFromString('--liftoff-only --no-wasm-lazy-compilation');
+// oclif's own engine check loads semver and reads package.json on every start (~15 ms); this one
+// costs nothing.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
+if (Number(process.versions.node.split('.')[0]) < 20) {
+  process.emitWarning(`raos needs Node.js 20 or newer; this is ${process.version}`);
+}
+
+// The CLI is one CommonJS bundle loaded through V8's code cache (src/cli/code-cache.ts, bundle.ts).
+const { loadWithCodeCache } = await import('../dist/cli/code-cache.js');
+const { exports: cli } = loadWithCodeCache(new URL('../dist/cli.cjs', import.meta.url).pathname);
+// Compile sql.js in the background while oclif loads the command.
+cli.prewarm(argv);
 
 // A reader that goes away (`raos memory list | head -1`) is not a failure of ours.
 process.stdout.on('error', (err) => {
@@ -26,21 +41,13 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
-// oclif's own engine check loads semver and reads package.json on every start (~15 ms); this one
-// costs nothing.
-process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
-if (Number(process.versions.node.split('.')[0]) < 20) {
-  process.emitWarning(`raos needs Node.js 20 or newer; this is ${process.version}`);
-}
-const { flush, run, settings } = await import('@oclif/core');
 // Whatever NODE_ENV says, run the built commands; never look for a TypeScript loader.
-settings.enableAutoTranspile = false;
+cli.settings.enableAutoTranspile = false;
 try {
-  await run(argv, import.meta.url);
-  await flush();
+  await cli.run(argv, import.meta.url);
+  await cli.flush();
 } catch (err) {
-  const { handleFatal } = await import('../dist/cli/fatal.js');
-  handleFatal(err, argv);
+  cli.handleFatal(err, argv);
 }
 // A command is done when it has answered: timers or sockets a module left open must not keep the
 // process alive. Exit once stdout has been handed everything.

@@ -6,23 +6,18 @@ import { eventsOperations, eventsRouter } from './kernel/admin/events.js';
 import { adminOperations, dbRouter, moduleRouter } from './kernel/admin/router.js';
 import { execute, type Operation } from './kernel/operation.js';
 import type { RequestContext } from './kernel/trpc.js';
-import type { BuiltinModule } from './kernel/kernel.js';
 import { createCallerFactory, router } from './kernel/trpc.js';
-import { memoryModule } from './modules/memory/index.js';
 import { memoryOperations, memoryRouter } from './modules/memory/router.js';
 import { adminRoutes } from './kernel/admin/rest.js';
-import { authModule } from './modules/auth/index.js';
 import { auditOperations, auditRouter, authOperations, authRouter } from './modules/auth/router.js';
 import { authRoutes } from './modules/auth/rest.js';
-import { gameModule } from './modules/game/index.js';
 import { gameOperations, gameRouter } from './modules/game/router.js';
 import { gameRoutes } from './modules/game/rest.js';
 import { memoryRoutes } from './modules/memory/rest.js';
-import { cmsModule } from './modules/cms/index.js';
 import { cmsOperations, cmsRouter } from './modules/cms/router.js';
 import { cmsRoutes } from './modules/cms/rest.js';
 
-export const builtinModules: BuiltinModule<any>[] = [authModule, memoryModule, gameModule, cmsModule];
+export { builtinModules } from './modules/builtins.js';
 
 export const appRouter = router({
   auth: authRouter,

@@ -1,10 +1,12 @@
 /**
  * connect(): how a command reaches the operations. Without a daemon it builds the kernel in this
- * process and calls the AppRouter through `createCaller`, as the workspace owner; a command that
- * writes first takes the workspace lock. (When the daemon runs, the same calls go to it over tRPC.)
+ * process and calls the AppRouter's procedures through a caller (local-client.ts), as the
+ * workspace owner; a command that writes first takes the workspace lock. (When the daemon runs,
+ * the same calls go to it over tRPC.)
  */
-import * as z from 'zod';
-import { builtinModules, createCaller } from '../app.js';
+import type { createCaller } from '../app.js';
+import { builtinModules } from '../modules/builtins.js';
+import { lazyCaller } from './local-client.js';
 import { ownerActor } from '../kernel/actor.js';
 import { loadConfig, type LoadedConfig } from '../kernel/config.js';
 import { RaosError } from '../kernel/errors.js';
@@ -31,9 +33,6 @@ export interface ResolvedWorkspace extends LoadedConfig {
 }
 
 export function resolveWorkspace(options: WorkspaceOptions): ResolvedWorkspace {
-  // A one-shot command parses each schema once or twice: compiling zod's fast paths (new Function)
-  // costs more than it saves. Long-running hosts keep the default.
-  z.config({ jitless: true });
   const env = options.env ?? process.env;
   const { root, source } = findWorkspace({ flag: options.workspace, env, cwd: options.cwd });
   return { root, source, ...loadConfig({ root, env, overrides: options.overrides }) };
@@ -117,7 +116,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         actor = verified;
       }
     }
-    const client = createCaller({ kernel, actor, progress: options.progress });
+    const client = lazyCaller({ kernel, actor, progress: options.progress });
     return { client, workspace, via: 'local', close: () => kernel.close() };
   } catch (err) {
     await kernel.close();

@@ -5,6 +5,7 @@
  */
 import { Flags } from '@oclif/core';
 import { RaosError } from '../kernel/errors.js';
+import { importEsm } from '../kernel/import-esm.js';
 
 export const passwordFlags = {
   'password-stdin': Flags.boolean({ summary: 'Read the password from standard input (the first line).' }),
@@ -18,7 +19,7 @@ async function readFirstLine(): Promise<string> {
 
 /** A prompt that does not echo what is typed. */
 async function prompt(question: string): Promise<string> {
-  const { createInterface } = await import('node:readline');
+  const { createInterface } = await importEsm<typeof import('node:readline')>('node:readline');
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const out = rl as unknown as { _writeToOutput(text: string): void };
   let asked = false;

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RaosError } from '../kernel/errors.js';
+import { importEsm } from '../kernel/import-esm.js';
 import { isAlive } from '../kernel/storage/lock.js';
 import { clearDaemonState, readDaemonState, type DaemonState } from './state.js';
 
@@ -65,7 +66,7 @@ export async function spawnDaemon(options: {
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
   const out = outFile(options.dataDir);
   const before = existsSync(out) ? statSync(out).size : 0;
-  const { execa } = await import('execa');
+  const { execa } = await importEsm<typeof import('execa')>('execa');
   // No IPC channel and no cleanup: this process must be free to exit while the daemon lives on.
   const child = execa(options.command, options.args, {
     detached: true,

@@ -8,6 +8,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as z from 'zod';
+import { importEsm } from './import-esm.js';
 import { formatIssues } from './errors.js';
 import type { ModuleDefinition } from './module.js';
 
@@ -205,7 +206,7 @@ export async function loadModuleFolder(
   const url = pathToFileURL(entry).href + (options.bust !== undefined ? `?v=${encodeURIComponent(options.bust)}` : '');
   let namespace: { default?: unknown };
   try {
-    namespace = (await import(url)) as { default?: unknown };
+    namespace = await importEsm<{ default?: unknown }>(url);
   } catch (err) {
     const line = err instanceof SyntaxError ? await locateSyntaxError(entry) : undefined;
     return fail(`${shown}${line !== undefined ? `:${line}` : ''}: failed to load: ${messageOf(err)}`);

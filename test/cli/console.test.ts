@@ -368,7 +368,7 @@ describe('console wiring', () => {
 
   describe('with the built CLI', () => {
     function assertBuilt() {
-      for (const p of ['dist/index.js', 'dist/commands/console.js', 'oclif.manifest.json']) {
+      for (const p of ['dist/index.js', 'dist/cli.cjs', 'dist/cli/console/ui.js', 'oclif.manifest.json']) {
         if (!existsSync(path.join(REPO, p))) throw new Error(`these tests run the built CLI, but ${p} is missing: run npm run build`);
       }
     }

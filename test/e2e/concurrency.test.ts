@@ -26,7 +26,7 @@ async function raos(home: string, args: string[]) {
 describe('readers racing checkpointing writers', () => {
   let home: string;
   beforeAll(async () => {
-    expect(existsSync('dist/commands'), 'dist/ is missing: run `npm run build` first').toBe(true);
+    expect(existsSync('dist/cli.cjs'), 'dist/ is missing: run `npm run build` first').toBe(true);
     home = mkdtempSync(join(tmpdir(), 'raos-e2e-race-'));
     expect((await raos(home, ['init', home])).code).toBe(0);
     // A tiny checkpoint threshold: nearly every writer checkpoints when it closes.

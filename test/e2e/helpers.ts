@@ -16,7 +16,7 @@ export const DIST_INDEX = path.join(REPO, 'dist', 'index.js');
 
 /** Fails loudly when the CLI has not been built: these tests run dist/, not src/. */
 export function assertBuilt(): void {
-  const needed = [DIST_INDEX, path.join(REPO, 'dist', 'commands'), path.join(REPO, 'dist', 'hooks', 'command-not-found.js'), path.join(REPO, 'oclif.manifest.json')];
+  const needed = [DIST_INDEX, path.join(REPO, 'dist', 'cli.cjs'), path.join(REPO, 'dist', 'cli', 'code-cache.js'), path.join(REPO, 'oclif.manifest.json')];
   const missing = needed.filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new Error(`The e2e tests run the built CLI, but ${missing.map((m) => path.relative(REPO, m)).join(', ')} is missing: run npm run build`);
@@ -80,7 +80,7 @@ export function spawnRaos(args: readonly string[], options: RunOptions & { detac
  * The signature of a CLI started while `npm run build` (tsup with clean: true) was rewriting dist/ in
  * another process: a dist file missing at load time. Nothing ran yet, so the run is retried.
  */
-const DIST_REBUILT = /ERR_MODULE_NOT_FOUND[\s\S]*\/dist\/|Cannot find module '[^']*\/dist\//;
+const DIST_REBUILT = /ERR_MODULE_NOT_FOUND[\s\S]*\/dist\/|Cannot find module '[^']*\/dist\/|ENOENT[^\n]*\/dist\//;
 
 /** Runs the built CLI to completion. */
 export async function raos(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {

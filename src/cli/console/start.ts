@@ -1,16 +1,15 @@
 /**
  * Wires the console screen to the real world: commands run as child `raos` processes, modules come
  * from connect() (the daemon when it runs, else this process, read-only), events from the daemon's
- * `/ws` stream, history from `<dataDir>/console_history`. Only `raos console` imports this file (and
- * through it ink, which costs about 350 ms to load).
+ * `/ws` stream, history from `<dataDir>/console_history`. Only `raos console` imports this file; the
+ * screen itself (ink, which costs about 350 ms to load) is ui.ts.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { render } from 'ink';
-import { createElement } from 'react';
 import { silentLogger } from '../../kernel/logger.js';
 import { connect, parseOverrides } from '../connect.js';
-import { ConsoleApp, type ModuleRow, type RunResult } from './app.js';
+import { importEsm } from '../../kernel/import-esm.js';
+import type { ModuleRow, RunResult } from './app.js';
 import { daemonFeed } from './feed.js';
 import { historyFile, readHistory, writeHistory } from './history.js';
 
@@ -110,13 +109,9 @@ export async function startConsole(options: StartConsoleOptions): Promise<void> 
     history: readHistory(file),
     onHistory: (history: readonly string[]) => writeHistory(file, history),
   };
-  // The alternate screen: the console takes the whole terminal and gives the shell's screen back
-  // untouched when it exits.
-  process.stdout.write('\x1b[?1049h\x1b[H');
-  try {
-    const app = render(createElement(ConsoleApp, props), { exitOnCtrlC: false });
-    await app.waitUntilExit();
-  } finally {
-    process.stdout.write('\x1b[?1049l');
-  }
+  // An ES module of its own (see ui.ts): dist/cli/console/ui.js beside the CLI bundle dist/cli.cjs, or
+  // ui.ts beside this file in the sources.
+  const screen = new URL(import.meta.url.endsWith('.cjs') ? './cli/console/ui.js' : './ui.js', import.meta.url);
+  const { showConsole } = await importEsm<typeof import('./ui.js')>(screen.href);
+  await showConsole(props);
 }

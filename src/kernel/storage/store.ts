@@ -33,6 +33,7 @@ import {
   type ReplayPlan,
   type Statement,
 } from './journal.js';
+import { importEsm } from '../import-esm.js';
 import { loadSqlJs } from './sqljs.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -294,7 +295,7 @@ export class Store<DB = any> {
     const closed = listSegments(this.path!);
     await writer.rotate(segmentPath(this.path!, (closed.at(-1)?.seq ?? 0) + 1));
     // Loaded here: one-shot commands never checkpoint in the background and need not pay for it.
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = await importEsm<typeof import('node:worker_threads')>('node:worker_threads');
     await new Promise<void>((resolve, reject) => {
       const worker = new Worker(script, { workerData: { dbPath: this.path, segments: closed.map((s) => s.path) } });
       worker.once('message', (msg: { ok: boolean; error?: string; lsn?: number }) => {
