@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
 const argv = process.argv.slice(2);
@@ -31,7 +32,7 @@ if (Number(process.versions.node.split('.')[0]) < 20) {
 
 // The CLI is one CommonJS bundle loaded through V8's code cache (src/cli/code-cache.ts, bundle.ts).
 const { loadWithCodeCache } = await import('../dist/cli/code-cache.js');
-const { exports: cli } = loadWithCodeCache(new URL('../dist/cli.cjs', import.meta.url).pathname);
+const { exports: cli } = loadWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)));
 // Compile sql.js in the background while oclif loads the command.
 cli.prewarm(argv);
 
