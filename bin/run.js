@@ -13,10 +13,10 @@ if (argv.length === 1 && argv[0] === '--version') {
   process.exit(0);
 }
 // The daemon itself runs without the CLI framework (see src/daemon/main.ts); --help still goes to oclif.
-if (argv[0] === 'daemon' && argv[1] === 'start' && argv.includes('--foreground') && !argv.includes('--help') && !argv.includes('-h')) {
+if (((argv[0] === 'daemon' && argv[1] === 'start') || argv[0] === 'daemon:start') && argv.includes('--foreground') && !argv.includes('--help') && !argv.includes('-h')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   const { main } = await import('../dist/daemon/main.js');
-  await main(argv.slice(2), version);
+  await main(argv.slice(argv[0] === 'daemon:start' ? 1 : 2), version);
 }
 
 // sql.js's wasm runs on V8's baseline compiler, compiled at once on background threads (see
@@ -26,13 +26,19 @@ setFlagsFromString('--liftoff-only --no-wasm-lazy-compilation');
 // oclif's own engine check loads semver and reads package.json on every start (~15 ms); this one
 // costs nothing.
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
-if (Number(process.versions.node.split('.')[0]) < 20) {
-  process.emitWarning(`raos needs Node.js 20 or newer; this is ${process.version}`);
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 15)) {
+  process.emitWarning(`raos needs Node.js 20.15 or newer (zlib.crc32); this is ${process.version}`);
 }
 
-// The CLI is one CommonJS bundle loaded through V8's code cache (src/cli/code-cache.ts, bundle.ts).
+// The CLI is one CommonJS bundle loaded through V8's code cache (src/cli/code-cache.ts, bundle.ts),
+// with a cache per topic: `memory` and `cms` commands run different code.
+const { oclif } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const first = argv.find((a) => !a.startsWith('-'));
+const topic = first?.split(':')[0];
+const variant = topic && Object.hasOwn(oclif.topics, topic) ? topic : 'other';
 const { loadWithCodeCache } = await import('../dist/cli/code-cache.js');
-const { exports: cli } = loadWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)));
+const { exports: cli } = loadWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { variant });
 // Compile sql.js in the background while oclif loads the command.
 cli.prewarm(argv);
 

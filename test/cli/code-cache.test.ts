@@ -1,8 +1,21 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheDirFrom, loadWithCodeCache } from '../../src/cli/code-cache.js';
+import { cacheDirFrom, loadWithCodeCache, trustedDir, type LoadOptions } from '../../src/cli/code-cache.js';
 import { useTempDirs } from '../helpers.js';
 
 const tempDir = useTempDirs();
@@ -11,6 +24,9 @@ const loaded: string[] = [];
 afterEach(() => {
   for (const file of loaded.splice(0)) delete requireCache[file];
 });
+const isRoot = process.geteuid?.() === 0;
+/** uid and gid of `nobody`, for folders and files that belong to someone else (tests run as root). */
+const NOBODY = 65534;
 
 /** Writes a CommonJS "bundle" that uses what dist/cli.cjs uses: require, __filename, __raosImport. */
 function bundle(dir: string, body = ''): string {
@@ -43,26 +59,27 @@ function copyOf(file: string): string {
 }
 
 /** Loads `file` as a new process would (forgetting this process's copy first). */
-function load(file: string, cacheDir: string | null) {
+function load(file: string, cacheDir: string | null, options: LoadOptions = {}) {
   delete requireCache[file];
   loaded.push(file);
-  return loadWithCodeCache(file, { cacheDir, saveOnExit: false });
+  return loadWithCodeCache(file, { cacheDir, saveOnExit: false, env: {}, ...options });
 }
 
 const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.v8'));
+/** A fresh cache folder, 0700, in a temp folder. */
+const cacheDir = () => join(tempDir(), 'cache');
 
 describe('loadWithCodeCache', () => {
   it('compiles on the first load, saves the cache, and takes it on the next', () => {
-    const dir = tempDir();
-    const cache = join(tempDir(), 'cache');
-    const file = bundle(dir);
+    const cache = cacheDir();
+    const file = bundle(tempDir());
 
     const first = load(file, cache);
     expect(first.cache).toBe('miss');
-    expect(first.exports).toMatchObject({ answer: 42, file, dir, base: 'cli.cjs' });
+    expect(first.exports).toMatchObject({ answer: 42, file, base: 'cli.cjs' });
     expect(first.save()).toBe(true);
     expect(first.save()).toBe(false);
-    expect(cacheFiles(cache)).toEqual([expect.stringMatching(/^cli\.[0-9a-f]+-\d+\.v\d+\.\d+\.\d+-\w+\.v8$/)]);
+    expect(cacheFiles(cache)).toEqual([expect.stringMatching(/^cli\.[0-9a-f]+-\d+\.v\d+\.\d+\.\d+-\w+-[0-9a-f]+\.other\.v8$/)]);
     expect(statSync(cache).mode & 0o777).toBe(0o700);
     expect(statSync(join(cache, cacheFiles(cache)[0]!)).mode & 0o777).toBe(0o600);
 
@@ -74,17 +91,15 @@ describe('loadWithCodeCache', () => {
   });
 
   it('registers the module where require finds it, once per process', () => {
-    const dir = tempDir();
-    const file = bundle(dir);
+    const file = bundle(tempDir());
     const result = load(file, null);
     expect(result.cache).toBe('off');
     expect(createRequire(import.meta.url)(file)).toBe(result.exports);
-    const again = loadWithCodeCache(file, { cacheDir: null });
-    expect(again.exports).toBe(result.exports);
+    expect(loadWithCodeCache(file, { cacheDir: null }).exports).toBe(result.exports);
   });
 
   it('gives the loaded code __raosImport for ES modules; its own import() fails, cached or not', async () => {
-    const cache = join(tempDir(), 'cache');
+    const cache = cacheDir();
     const file = bundle(tempDir());
     const first = load(file, cache);
     first.save();
@@ -97,29 +112,54 @@ describe('loadWithCodeCache', () => {
     }
   });
 
-  it('keys the cache by content: a changed bundle compiles again', () => {
-    const dir = tempDir();
-    const cache = join(tempDir(), 'cache');
-    const file = bundle(dir);
-    load(file, cache).save();
+  it('keys the cache by content, variant and V8 options', () => {
+    const cache = cacheDir();
+    const file = bundle(tempDir());
+    load(file, cache, { variant: 'memory' }).save();
+    expect(load(copyOf(file), cache, { variant: 'memory' }).cache).toBe('hit');
+    expect(load(copyOf(file), cache, { variant: 'cms' }).cache).toBe('miss');
+    expect(load(copyOf(file), cache, { variant: 'memory', env: { NODE_OPTIONS: '--max-old-space-size=100' } }).cache).toBe('miss');
+    // Anything but a plain topic name is `other`.
+    expect(load(copyOf(file), cache, { variant: '../x' }).cacheFile).toMatch(/\.other\.v8$/);
     writeFileSync(file, readFileSync(file, 'utf8').replace('twice(21)', 'twice(20)'));
-    const changed = load(file, cache);
+    const changed = load(file, cache, { variant: 'memory' });
     expect(changed.cache).toBe('miss');
     expect(changed.exports.answer).toBe(40);
   });
 
-  it('survives damaged cache data: V8 refuses it, the bundle compiles, the file is written again', () => {
-    const dir = tempDir();
-    const cache = join(tempDir(), 'cache');
-    const file = bundle(dir);
+  it('ignores damaged data (a checksum over it), compiles, and writes the file again', () => {
+    const cache = cacheDir();
+    const file = bundle(tempDir());
     load(file, cache).save();
     const cached = join(cache, cacheFiles(cache)[0]!);
-    writeFileSync(cached, Buffer.alloc(4096, 7));
+    // Damage inside V8's data, past its header: V8 itself would accept it and crash.
+    const bytes = readFileSync(cached);
+    for (let i = bytes.length - 64; i < bytes.length - 32; i++) bytes[i] ^= 0xff;
+    writeFileSync(cached, bytes, { mode: 0o600 });
     const damaged = load(copyOf(file), cache);
-    expect(damaged.cache).toBe('rejected');
+    expect(damaged.cache).toBe('damaged');
     expect(damaged.exports.answer).toBe(42);
     expect(damaged.save()).toBe(true);
     expect(load(copyOf(file), cache).cache).toBe('hit');
+    // A file that is not ours at all (no header).
+    writeFileSync(cached, Buffer.alloc(4096, 7), { mode: 0o600 });
+    expect(load(copyOf(file), cache).cache).toBe('damaged');
+  });
+
+  it('data V8 refuses (made for another script, intact for our checksum) is a rejected miss', () => {
+    const cacheA = cacheDir();
+    const cacheB = cacheDir();
+    const a = bundle(tempDir());
+    const b = bundle(tempDir(), 'exports.more = "a longer source";\n');
+    load(a, cacheA).save();
+    load(b, cacheB).save();
+    const [fileA] = cacheFiles(cacheA);
+    writeFileSync(join(cacheA, fileA!), readFileSync(join(cacheB, cacheFiles(cacheB)[0]!)), { mode: 0o600 });
+    const rejected = load(copyOf(a), cacheA);
+    expect(rejected.cache).toBe('rejected');
+    expect(rejected.exports.answer).toBe(42);
+    expect(rejected.save()).toBe(true);
+    expect(load(copyOf(a), cacheA).cache).toBe('hit');
   });
 
   it('reads non-ASCII bundles as UTF-8', () => {
@@ -127,30 +167,62 @@ describe('loadWithCodeCache', () => {
     expect(load(file, null).exports.text).toBe('naïve ×2 — ok');
   });
 
-  it('never uses a folder others may write to', () => {
-    const cache = join(tempDir(), 'cache');
+  it('never reads a cache file that is a link, shared, hard-linked, or not private', () => {
+    const cache = cacheDir();
     const file = bundle(tempDir());
     load(file, cache).save();
-    chmodSync(cache, 0o777);
-    const result = load(file, cache);
-    expect(result.cache).toBe('off');
-    expect(result.cacheFile).toBeUndefined();
+    const name = cacheFiles(cache)[0]!;
+    const cached = join(cache, name);
+    const good = readFileSync(cached);
+
+    chmodSync(cached, 0o644);
+    expect(load(copyOf(file), cache).cache).toBe('miss');
+    chmodSync(cached, 0o600);
+
+    const elsewhere = join(tempDir(), 'elsewhere.v8');
+    linkSync(cached, elsewhere);
+    expect(load(copyOf(file), cache).cache).toBe('miss');
+
+    // A link in place of the cache file: not followed, and replaced, not written through.
+    const target = join(tempDir(), 'target');
+    writeFileSync(target, good, { mode: 0o600 });
+    const unrelated = join(tempDir(), 'victim');
+    writeFileSync(unrelated, 'keep me', { mode: 0o600 });
+    unlinkSync(elsewhere);
+    unlinkSync(cached);
+    symlinkSync(unrelated, cached);
+    const viaLink = load(copyOf(file), cache);
+    expect(viaLink.cache).toBe('miss');
+    expect(viaLink.save()).toBe(true);
+    expect(readFileSync(unrelated, 'utf8')).toBe('keep me');
+    expect(statSync(cached).isFile()).toBe(true);
   });
 
-  it('keeps the four newest cache files of a bundle', () => {
-    const cache = join(tempDir(), 'cache');
-    const dir = tempDir();
-    const file = bundle(dir);
-    for (let i = 0; i < 6; i++) {
-      writeFileSync(file, `exports.n = ${i};\n`);
-      load(file, cache).save();
-      // Distinct modification times, oldest first.
-      for (const f of cacheFiles(cache)) {
-        const t = statSync(join(cache, f)).mtimeMs / 1000;
-        if (!f.includes(String(i))) utimesSync(join(cache, f), t - 1, t - 1);
-      }
+  it('keeps every file of the running build and the newest others; deletes stale temp files', () => {
+    const cache = cacheDir();
+    const file = bundle(tempDir());
+    const first = load(file, cache, { variant: 'memory' });
+    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    const now = Date.now() / 1000;
+    for (let i = 0; i < 30; i++) {
+      const f = join(cache, `cli.old${i}-1.v20.0.0-x64-0.memory.v8`);
+      writeFileSync(f, 'x', { mode: 0o600 });
+      utimesSync(f, now - 1000 - i, now - 1000 - i);
     }
-    expect(cacheFiles(cache)).toHaveLength(4);
+    const stale = join(cache, '.cli.x.v8.1.aa.tmp');
+    const fresh = join(cache, '.cli.x.v8.2.bb.tmp');
+    writeFileSync(stale, 'x');
+    utimesSync(stale, now - 3600, now - 3600);
+    writeFileSync(fresh, 'x');
+    first.save();
+    load(copyOf(file), cache, { variant: 'cms' }).save();
+    const left = cacheFiles(cache);
+    expect(left.filter((f) => f.startsWith('cli.old')).sort()).toEqual(
+      Array.from({ length: 24 }, (_, i) => `cli.old${i}-1.v20.0.0-x64-0.memory.v8`).sort(),
+    );
+    expect(left.filter((f) => !f.startsWith('cli.old'))).toHaveLength(2);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it('leaves nothing registered when the bundle throws while loading', () => {
@@ -160,12 +232,63 @@ describe('loadWithCodeCache', () => {
   });
 });
 
+describe('trustedDir', () => {
+  it('makes a missing folder 0700 and returns its real path', () => {
+    const base = tempDir();
+    const dir = join(base, 'a', 'b');
+    expect(trustedDir(dir)).toBe(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(base, 'a')).mode & 0o777).toBe(0o700);
+    const link = join(tempDir(), 'link');
+    symlinkSync(dir, link);
+    expect(trustedDir(link)).toBe(dir);
+  });
+
+  it('refuses relative paths, folders others may write to or read, and folders under such folders', () => {
+    expect(trustedDir('relative/cache')).toBeNull();
+    const open = join(tempDir(), 'open');
+    mkdirSync(open, { mode: 0o700 });
+    chmodSync(open, 0o777);
+    expect(trustedDir(open)).toBeNull();
+    chmodSync(open, 0o755);
+    expect(trustedDir(open)).toBeNull();
+    // Below a folder anyone may write to: refused; below a sticky one (like /tmp): fine.
+    const shared = join(tempDir(), 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    expect(trustedDir(join(shared, 'cache'))).toBeNull();
+    chmodSync(shared, 0o1777);
+    expect(trustedDir(join(shared, 'cache'))).toBe(join(shared, 'cache'));
+    // A link to a folder others may write to: the real path counts.
+    const link = join(tempDir(), 'to-open');
+    chmodSync(open, 0o777);
+    symlinkSync(open, link);
+    expect(trustedDir(link)).toBeNull();
+  });
+
+  it.runIf(isRoot)('as root: refuses folders of other users and makes nothing in another user\'s home', () => {
+    const home = join(tempDir(), 'home');
+    mkdirSync(home, { mode: 0o755 });
+    chownSync(home, NOBODY, NOBODY);
+    expect(trustedDir(join(home, '.cache', 'raos'))).toBeNull();
+    expect(existsSync(join(home, '.cache'))).toBe(false);
+    const theirs = join(tempDir(), 'theirs');
+    mkdirSync(theirs, { mode: 0o700 });
+    chownSync(theirs, NOBODY, NOBODY);
+    expect(trustedDir(theirs)).toBeNull();
+  });
+});
+
 describe('cacheDirFrom', () => {
   it('takes RAOS_COMPILE_CACHE, else XDG_CACHE_HOME/raos, else ~/.cache/raos; 0 or off turns it off', () => {
     expect(cacheDirFrom({ RAOS_COMPILE_CACHE: '/c', XDG_CACHE_HOME: '/x' })).toBe('/c');
     expect(cacheDirFrom({ XDG_CACHE_HOME: '/x' })).toBe(join('/x', 'raos'));
     expect(cacheDirFrom({})).toMatch(/[/\\]\.cache[/\\]raos$/);
     for (const off of ['0', 'off', 'OFF', 'false', 'no']) expect(cacheDirFrom({ RAOS_COMPILE_CACHE: off })).toBeNull();
-    expect(existsSync('/c')).toBe(false);
+  });
+
+  it('never takes a relative path: RAOS_COMPILE_CACHE turns off, a relative XDG_CACHE_HOME is ignored', () => {
+    expect(cacheDirFrom({ RAOS_COMPILE_CACHE: 'cache' })).toBeNull();
+    expect(cacheDirFrom({ XDG_CACHE_HOME: 'cache' })).toMatch(/[/\\]\.cache[/\\]raos$/);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { appRouter, builtinModules, createCaller } from '../../src/app.js';
 import { lazyCaller, namespaceRouters } from '../../src/cli/local-client.js';
@@ -47,6 +48,36 @@ describe('lazyCaller', () => {
     } finally {
       await kernel.close();
     }
+  });
+
+  it('loads a namespace on its first call, once, and no other', async () => {
+    const { root } = initWorkspace(tempDir());
+    const kernel = await open('write', root);
+    const original = { ...namespaceRouters };
+    const loads: string[] = [];
+    for (const name of Object.keys(namespaceRouters) as (keyof typeof namespaceRouters)[]) {
+      namespaceRouters[name] = () => {
+        loads.push(name);
+        return original[name]();
+      };
+    }
+    try {
+      const lazy = lazyCaller({ kernel, actor: ownerActor('cli') });
+      expect(loads).toEqual([]);
+      await lazy.memory.set({ key: 'k', value: 1 });
+      await lazy.memory.get({ key: 'k' });
+      await lazy.memory.list({});
+      expect(loads).toEqual(['memory']);
+    } finally {
+      Object.assign(namespaceRouters, original);
+      await kernel.close();
+    }
+  });
+
+  it('is what connect() uses, and connect() does not load the AppRouter (only its type)', () => {
+    const source = readFileSync(new URL('../../src/cli/connect.ts', import.meta.url), 'utf8');
+    expect(source).toMatch(/lazyCaller\(\{ kernel, actor/);
+    expect(source).not.toMatch(/^import (?!type )[^;]*from '\.\.\/app\.js'/m);
   });
 
   it('is not a thenable, and says so when a path is not a procedure', async () => {

@@ -43,8 +43,16 @@ export interface RunResult {
 }
 
 /**
+ * The CLI's compile cache (src/cli/code-cache.ts) of this test file's runs: a folder of its own, so a
+ * developer's ~/.cache/raos neither speeds up nor breaks the tests. Removed when the process exits.
+ */
+const COMPILE_CACHE = mkdtempSync(path.join(tmpdir(), 'raos-e2e-cc-'));
+process.once('exit', () => rmSync(COMPILE_CACHE, { recursive: true, force: true }));
+
+/**
  * The environment every spawned CLI gets: the runner's, without any RAOS_* / RACORE_* variable (so a
- * developer's RAOS_HOME never leaks into a test), with CI=true. NODE_ENV (vitest sets it to `test`) and
+ * developer's RAOS_HOME never leaks into a test), with CI=true and RAOS_COMPILE_CACHE set to this
+ * file's own cache folder. NODE_ENV (vitest sets it to `test`) and
  * VITEST_* are dropped too: with NODE_ENV=test|development oclif registers tsx in the CLI process, which
  * makes every start about 4x slower and is not how users run raos.
  */
@@ -55,6 +63,7 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     env[k] = v;
   }
   env.CI = 'true';
+  env.RAOS_COMPILE_CACHE = COMPILE_CACHE;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
