@@ -39,7 +39,7 @@ import {
 } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, parse } from 'node:path';
+import { basename, dirname, isAbsolute, join, parse, sep } from 'node:path';
 import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 
@@ -50,6 +50,8 @@ const STALE_TEMP_MS = 10 * 60_000;
 /** File header: magic, then u32 LE length and u32 LE CRC-32 of the V8 data that follows. */
 const MAGIC = Buffer.from('RAOSV8C1');
 const HEADER = MAGIC.length + 8;
+/** Cache files are 1–2 MB; anything over this is refused unread. */
+const MAX_BYTES = 64 * 2 ** 20;
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -100,15 +102,45 @@ function safeAncestor(st: { uid: number; mode: number }, euid: number): boolean 
 }
 
 /**
- * The real path of `dir` when nobody but this user (and root) can change what it holds: it is ours,
- * a directory, mode 0700, and every folder above it is ours or root's and writable by nobody else
- * (or sticky). Missing folders are made, 0700, only below a folder that is ours: running as root
- * with another user's HOME must not leave root-owned folders in their home.
+ * Whether the path as written can be trusted before anything in it is followed: every folder on the
+ * way is safe (see safeAncestor), and every link on the way, the last part included, belongs to this
+ * user or root. A link another user made (in their home, or in /tmp) must not steer where the cache
+ * is made, written or pruned. Parts that do not exist yet are fine.
+ */
+function pathSafe(dir: string, euid: number): boolean {
+  const { root } = parse(dir);
+  if (!safeAncestor(lstatSync(root), euid)) return false;
+  const parts = dir.slice(root.length).split(sep).filter(Boolean);
+  let prefix = root;
+  for (let i = 0; i < parts.length; i++) {
+    prefix = join(prefix, parts[i]!);
+    let link;
+    try {
+      link = lstatSync(prefix);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw err;
+    }
+    if (link.isSymbolicLink() && link.uid !== euid && link.uid !== 0) return false;
+    if (i === parts.length - 1) return true;
+    const st = link.isSymbolicLink() ? statSync(prefix) : link;
+    if (!st.isDirectory() || !safeAncestor(st, euid)) return false;
+  }
+  return true;
+}
+
+/**
+ * The real path of `dir` when nobody but this user (and root) can change what it holds: the path as
+ * written passes pathSafe; the folder is ours, a directory, mode 0700; and every folder above its
+ * real path is ours or root's and writable by nobody else (or sticky). Missing folders are made, 0700,
+ * only below a folder that is ours: running as root with another user's HOME must not leave
+ * root-owned folders in their home.
  */
 export function trustedDir(dir: string): string | null {
   if (typeof process.geteuid !== 'function' || !isAbsolute(dir)) return null;
   const euid = process.geteuid();
   try {
+    if (!pathSafe(dir, euid)) return null;
     const missing: string[] = [];
     let existing = dir;
     for (;;) {
@@ -132,6 +164,8 @@ export function trustedDir(dir: string): string | null {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return null;
         }
       }
+      // Someone may have put a link where a folder was missing (a sticky /tmp allows that).
+      if (!pathSafe(dir, euid)) return null;
     }
     const real = realpathSync(dir);
     const st = lstatSync(real);
@@ -150,9 +184,12 @@ export function trustedDir(dir: string): string | null {
 function readCache(file: string): { data?: Buffer; damaged?: boolean } {
   let fd: number | undefined;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO at this name must not hang the command (fstat then refuses it).
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const st = fstatSync(fd);
     if (!st.isFile() || st.uid !== process.geteuid!() || st.nlink !== 1 || (st.mode & 0o077) !== 0) return {};
+    // Far larger than any cache of this bundle: not one of ours.
+    if (st.size > MAX_BYTES) return { damaged: true };
     const buf = Buffer.allocUnsafe(st.size);
     let off = 0;
     while (off < buf.length) {

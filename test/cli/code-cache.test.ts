@@ -1,6 +1,7 @@
 import {
   chmodSync,
   chownSync,
+  lchownSync,
   existsSync,
   linkSync,
   mkdirSync,
@@ -8,10 +9,12 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  truncateSync,
   unlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -144,6 +147,9 @@ describe('loadWithCodeCache', () => {
     // A file that is not ours at all (no header).
     writeFileSync(cached, Buffer.alloc(4096, 7), { mode: 0o600 });
     expect(load(copyOf(file), cache).cache).toBe('damaged');
+    // A huge file is refused without reading it.
+    truncateSync(cached, 3 * 2 ** 30);
+    expect(load(copyOf(file), cache).cache).toBe('damaged');
   });
 
   it('data V8 refuses (made for another script, intact for our checksum) is a rejected miss', () => {
@@ -195,6 +201,14 @@ describe('loadWithCodeCache', () => {
     expect(viaLink.cache).toBe('miss');
     expect(viaLink.save()).toBe(true);
     expect(readFileSync(unrelated, 'utf8')).toBe('keep me');
+    expect(statSync(cached).isFile()).toBe(true);
+
+    // A FIFO in its place: opened without blocking, refused, replaced.
+    unlinkSync(cached);
+    execFileSync('mkfifo', ['-m', '600', cached]);
+    const fifo = load(copyOf(file), cache);
+    expect(fifo.cache).toBe('miss');
+    expect(fifo.save()).toBe(true);
     expect(statSync(cached).isFile()).toBe(true);
   });
 
@@ -276,6 +290,30 @@ describe('trustedDir', () => {
     mkdirSync(theirs, { mode: 0o700 });
     chownSync(theirs, NOBODY, NOBODY);
     expect(trustedDir(theirs)).toBeNull();
+  });
+
+  it.runIf(isRoot)('as root: a link another user made never decides where the cache goes', () => {
+    // Root's own private folder, which a link should not lead root to write into.
+    const mine = join(tempDir(), 'mine');
+    mkdirSync(mine, { mode: 0o700 });
+    // Their home holds .cache → mine.
+    const home = join(tempDir(), 'home');
+    mkdirSync(home, { mode: 0o755 });
+    chownSync(home, NOBODY, NOBODY);
+    symlinkSync(mine, join(home, '.cache'));
+    expect(trustedDir(join(home, '.cache', 'raos'))).toBeNull();
+    expect(readdirSync(mine)).toEqual([]);
+    // In a sticky folder, their link by the name root was told to use.
+    const sticky = join(tempDir(), 'sticky');
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777);
+    const link = join(sticky, 'cc');
+    symlinkSync(mine, link);
+    lchownSync(link, NOBODY, NOBODY);
+    expect(trustedDir(link)).toBeNull();
+    // The same link made by root itself is fine.
+    lchownSync(link, 0, 0);
+    expect(trustedDir(link)).toBe(mine);
   });
 });
 
