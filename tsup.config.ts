@@ -12,7 +12,7 @@ function walk(dir: string): string[] {
 }
 
 /** `src/commands/cms/content/create.ts` → `cms:content:create`, as oclif names commands found on disk. */
-export function commandId(file: string): string {
+function commandId(file: string): string {
   return relative('src/commands', file).replace(/\.ts$/, '').split(sep).join(':').replace(/(^|:)index$/, '');
 }
 

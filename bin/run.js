@@ -4,19 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
 const argv = process.argv.slice(2);
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 // `raos --version` is asked by scripts and health checks: answer it without loading the CLI, in
 // the same form oclif prints.
 if (argv.length === 1 && argv[0] === '--version') {
-  const { name, version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+  process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
   process.exit(0);
 }
 // The daemon itself runs without the CLI framework (see src/daemon/main.ts); --help still goes to oclif.
 if (((argv[0] === 'daemon' && argv[1] === 'start') || argv[0] === 'daemon:start') && argv.includes('--foreground') && !argv.includes('--help') && !argv.includes('-h')) {
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   const { main } = await import('../dist/daemon/main.js');
-  await main(argv.slice(argv[0] === 'daemon:start' ? 1 : 2), version);
+  await main(argv.slice(argv[0] === 'daemon:start' ? 1 : 2), pkg.version);
 }
 
 // sql.js's wasm runs on V8's baseline compiler, compiled at once on background threads (see
@@ -33,10 +32,9 @@ if (major < 20 || (major === 20 && minor < 15)) {
 
 // The CLI is one CommonJS bundle loaded through V8's code cache (src/cli/code-cache.ts, bundle.ts),
 // with a cache per topic: `memory` and `cms` commands run different code.
-const { oclif } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const first = argv.find((a) => !a.startsWith('-'));
 const topic = first?.split(':')[0];
-const variant = topic && Object.hasOwn(oclif.topics, topic) ? topic : 'other';
+const variant = topic && Object.hasOwn(pkg.oclif.topics, topic) ? topic : 'other';
 const { loadWithCodeCache } = await import('../dist/cli/code-cache.js');
 const { exports: cli } = loadWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { variant });
 // Compile sql.js in the background while oclif loads the command.
